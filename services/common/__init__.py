@@ -1,0 +1,1 @@
+"""Pieces every service shares: settings, topic names, event models, logging, health."""

@@ -1,0 +1,202 @@
+"""Wire formats of the topics: raw page events and fact events (JSON, UTF-8).
+
+Decoding is strict: a value that is not what the contract says raises ``EventError`` with a reason, which
+consumers put on their dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+import jsonschema
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from services.common.facts import SCORED_METRICS, Fact, fact_id
+
+PageRole = Literal["article", "listing", "feed", "sitemap", "robots", "other"]
+
+
+class EventError(ValueError):
+    """An event that cannot be used: the message is the reason recorded on the DLQ."""
+
+
+class RawPage(BaseModel):
+    """One fetched page on ``hddtvn.pages.raw``; key = canonical URL.
+
+    The body is the page text decoded with the charset from the headers or the page's meta (UTF-8 by
+    default); the producer compresses it on the wire. A page larger than the crawler's size limit is
+    published without its body (``body=None``, ``truncated=True``) so that consumers can see and
+    dead-letter it instead of it vanishing.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    url: str
+    final_url: str
+    status: int
+    role: PageRole = "other"
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime
+    content_sha256: str
+    charset: str = "utf-8"
+    body_bytes: int
+    truncated: bool = False
+    body: str | None = None
+
+    def encode(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+    @classmethod
+    def decode(cls, value: bytes | None) -> RawPage:
+        if value is None:
+            raise EventError("raw page event has no value")
+        try:
+            return cls.model_validate_json(value)
+        except ValidationError as exc:
+            raise EventError(f"raw page event does not match the schema: {_first_error(exc)}") from exc
+
+
+class FactEvent(BaseModel):
+    """One fact on ``hddtvn.facts.v1``; key = ``fact_id``. Validated against schemas/facts.v1.json."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    fact_id: str
+    article_url: str
+    article_title: str
+    article_published: datetime | None
+    extractor_version: str
+    fact: Fact
+
+    @classmethod
+    def of(
+        cls,
+        fact: Fact,
+        *,
+        article_url: str,
+        article_title: str,
+        article_published: datetime | None,
+        extractor_version: str,
+    ) -> FactEvent:
+        return cls(
+            fact_id=fact_id(article_url, fact),
+            article_url=article_url,
+            article_title=article_title,
+            article_published=article_published,
+            extractor_version=extractor_version,
+            fact=fact,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fact_id": self.fact_id,
+            "article_url": self.article_url,
+            "article_title": self.article_title,
+            "article_published": self.article_published.isoformat() if self.article_published else None,
+            "extractor_version": self.extractor_version,
+            **self.fact.to_contract(),
+        }
+
+    def encode(self) -> bytes:
+        data = self.to_json()
+        validate_fact_json(data)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @property
+    def key(self) -> bytes:
+        return self.fact_id.encode("ascii")
+
+    @classmethod
+    def decode(cls, value: bytes | None) -> FactEvent:
+        if value is None:
+            raise EventError("fact event has no value (tombstones are handled before decoding)")
+        try:
+            data = json.loads(value)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise EventError(f"fact event is not JSON: {exc}") from exc
+        validate_fact_json(data)
+        fact = Fact.from_contract(data)
+        expected_id = fact_id(data["article_url"], fact)
+        if data["fact_id"] != expected_id:
+            raise EventError(f"fact_id {data['fact_id']} does not match the fact's identity ({expected_id})")
+        published = data["article_published"]
+        return cls(
+            fact_id=data["fact_id"],
+            article_url=data["article_url"],
+            article_title=data["article_title"],
+            article_published=datetime.fromisoformat(published) if published else None,
+            extractor_version=data["extractor_version"],
+            fact=fact,
+        )
+
+
+class ExtractionEvent(BaseModel):
+    """One extraction of one article on ``hddtvn.extractions.v1``; key = article URL.
+
+    Sent by the extractor after the article's fact events. It names every fact the extraction yields (possibly
+    none), so the store can retire the facts an article no longer yields (supersede by article).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    article_url: str
+    article_title: str
+    article_published: datetime | None
+    extractor_version: str
+    content_sha256: str
+    fact_ids: tuple[str, ...]
+    extracted_at: datetime
+
+    def encode(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+    @property
+    def key(self) -> bytes:
+        return self.article_url.encode("utf-8")
+
+    @classmethod
+    def decode(cls, value: bytes | None) -> ExtractionEvent:
+        if value is None:
+            raise EventError("extraction event has no value")
+        try:
+            return cls.model_validate_json(value)
+        except ValidationError as exc:
+            raise EventError(f"extraction event does not match the schema: {_first_error(exc)}") from exc
+
+
+@lru_cache(maxsize=1)
+def facts_schema() -> dict[str, Any]:
+    text = resources.files("services.common").joinpath("schemas/facts.v1.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@lru_cache(maxsize=1)
+def _facts_validator() -> jsonschema.protocols.Validator:
+    validator_cls = jsonschema.validators.validator_for(facts_schema())
+    return validator_cls(facts_schema(), format_checker=validator_cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+
+
+def validate_fact_json(data: Any) -> None:
+    """Raise EventError unless ``data`` is a valid fact event: JSON Schema plus the metric/unit table."""
+    if not isinstance(data, dict):
+        raise EventError("fact event is not a JSON object")
+    error = jsonschema.exceptions.best_match(_facts_validator().iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        raise EventError(f"fact event fails facts.v1 schema at {where}: {error.message}")
+    expected_unit = SCORED_METRICS.get(data["metric"])
+    if expected_unit is not None and data["unit"] != expected_unit:
+        raise EventError(f"metric {data['metric']} must be in {expected_unit}, not {data['unit']}")
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(root)"
+    return f"{where}: {err['msg']}"

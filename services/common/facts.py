@@ -1,0 +1,130 @@
+"""The fact contract (../shared/contract/facts.md, v1) as a value object, plus its deterministic id.
+
+Shared by the extractor (which makes facts), the facts topic (which carries them) and the store (which keeps
+them). Values are exact decimals, never floats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+Kind = Literal["actual", "estimate", "target"]
+Unit = Literal["VND", "USD", "percent", "count"]
+Bound = Literal["exact", "over", "under", "about"]
+TargetType = Literal["du-toan", "chi-tieu", "phan-dau"]
+
+KINDS: frozenset[str] = frozenset({"actual", "estimate", "target"})
+UNITS: frozenset[str] = frozenset({"VND", "USD", "percent", "count"})
+BOUNDS: frozenset[str] = frozenset({"exact", "over", "under", "about"})
+TARGET_TYPES: frozenset[str] = frozenset({"du-toan", "chi-tieu", "phan-dau"})
+
+# The scored metric ids and the unit each one must carry.
+SCORED_METRICS: dict[str, str] = {
+    "budget_revenue": "VND",
+    "budget_revenue_attainment": "percent",
+    "budget_revenue_change": "percent",
+    "trade_turnover": "USD",
+    "export_turnover": "USD",
+    "import_turnover": "USD",
+    "trade_balance": "USD",
+    "trade_turnover_change": "percent",
+    "export_turnover_change": "percent",
+    "import_turnover_change": "percent",
+    "declarations": "count",
+    "enterprises": "count",
+    "passengers": "count",
+    "violations": "count",
+    "violations_value": "VND",
+    "criminal_cases": "count",
+    "criminal_referrals": "count",
+    "administrative_penalties": "count",
+    "penalty_revenue": "VND",
+}
+
+
+def format_decimal(value: Decimal) -> str:
+    """The contract's value form: no exponent, no separators, no trailing zeros after the point."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    subject: str
+    metric: str
+    kind: Kind
+    value: Decimal
+    unit: Unit
+    bound: Bound = "exact"
+    period_start: date | None = None
+    period_end: date | None = None
+    target_type: TargetType | None = None
+    assigned_by: str | None = None
+    evidence: str = field(default="", compare=False)
+
+    def identity(self) -> tuple[str, ...]:
+        """Every normalised field but the evidence: two facts of one article differ in at least one."""
+        return (
+            self.subject,
+            self.metric,
+            self.kind,
+            format_decimal(self.value),
+            self.unit,
+            self.bound,
+            self.period_start.isoformat() if self.period_start else "",
+            self.period_end.isoformat() if self.period_end else "",
+            self.target_type or "",
+            self.assigned_by or "",
+        )
+
+    def to_contract(self) -> dict[str, Any]:
+        """The contract's fields as JSON-ready values."""
+        return {
+            "subject": self.subject,
+            "metric": self.metric,
+            "kind": self.kind,
+            "value": format_decimal(self.value),
+            "unit": self.unit,
+            "bound": self.bound,
+            "period_start": self.period_start.isoformat() if self.period_start else None,
+            "period_end": self.period_end.isoformat() if self.period_end else None,
+            "target_type": self.target_type,
+            "assigned_by": self.assigned_by,
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_contract(cls, data: dict[str, Any]) -> Fact:
+        return cls(
+            subject=data["subject"],
+            metric=data["metric"],
+            kind=data["kind"],
+            value=Decimal(data["value"]),
+            unit=data["unit"],
+            bound=data.get("bound") or "exact",
+            period_start=date.fromisoformat(data["period_start"]) if data.get("period_start") else None,
+            period_end=date.fromisoformat(data["period_end"]) if data.get("period_end") else None,
+            target_type=data.get("target_type"),
+            assigned_by=data.get("assigned_by"),
+            evidence=data.get("evidence") or "",
+        )
+
+
+def fact_id(article_url: str, fact: Fact) -> str:
+    """A deterministic id of ``fact`` within its article.
+
+    Built from the canonical article URL and every normalised field except the evidence sentence: an
+    unchanged article re-extracted gives the same ids, while two 2021 targets of one unit (different
+    target_type or assigned_by) or both ends of a range (different value) never share one. A fact stated
+    in the title, the lead and the body is one fact and so one id.
+    """
+    material = "\x1f".join((article_url, *fact.identity()))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,74 @@
+"""Crawler configuration: the shared settings (HQ_*) plus crawler-only knobs, and one run's options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.common.settings import Settings
+from services.crawler.domain.policy import PacePolicy, RetryPolicy, RevisitPolicy
+
+
+class CrawlerSettings(Settings):
+    crawl_state: str = "default"  # HQ_CRAWL_STATE: the state namespace of this crawl
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_redirects: int = 5
+    max_depth: int = 50
+    max_attempts: int = 8
+    retry_base_seconds: float = 0.5
+    retry_cap_seconds: float = 60.0
+    robots_ttl_seconds: float = 86_400.0
+    revisit_listing_seconds: float = 6 * 3600.0
+    revisit_article_seconds: float = 30 * 86_400.0
+
+
+@dataclass
+class CrawlConfig:
+    seeds: list[str]
+    state_name: str = "default"
+    allow_hosts: list[str] = field(default_factory=list)
+    delay: float = 1.0
+    max_pages: int | None = None
+    until_idle: bool = False
+    recrawl: bool = False
+    user_agent: str = "hqfacts-crawler/0.1 (+https://github.com/hqfacts/hqfacts)"
+    max_body_bytes: int = 4 * 1024 * 1024
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_redirects: int = 5
+    max_depth: int = 50
+    robots_ttl: float = 86_400.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    revisit: RevisitPolicy = field(default_factory=RevisitPolicy)
+    pace: PacePolicy = field(default_factory=PacePolicy)
+    frontier_window: int = 2_000  # queued URLs per host held in memory; the rest stay in the DB
+    flush_interval: float = 0.5
+    progress: str = "auto"  # auto | tty | log | none
+    seed_random: int | None = None  # jitter RNG seed (tests)
+
+    @classmethod
+    def from_settings(cls, s: CrawlerSettings, seeds: list[str], **overrides: object) -> CrawlConfig:
+        cfg = cls(
+            seeds=seeds,
+            state_name=s.crawl_state,
+            delay=s.crawl_delay,
+            max_pages=s.max_pages,
+            user_agent=s.user_agent,
+            max_body_bytes=s.max_body_bytes,
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            max_redirects=s.max_redirects,
+            max_depth=s.max_depth,
+            robots_ttl=s.robots_ttl_seconds,
+            retry=RetryPolicy(
+                max_attempts=s.max_attempts, base=s.retry_base_seconds, cap=s.retry_cap_seconds
+            ),
+            revisit=RevisitPolicy(
+                listing_seconds=s.revisit_listing_seconds, article_seconds=s.revisit_article_seconds
+            ),
+        )
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(cfg, key, value)
+        cfg.pace = PacePolicy(min_delay=cfg.delay)
+        return cfg

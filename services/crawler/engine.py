@@ -1,0 +1,796 @@
+"""The crawl loop: one worker per host (one request at a time), a batched state writer, crash recovery.
+
+Invariants:
+- a URL is marked done only after its event was acknowledged by Kafka (or when nothing is published);
+- a page's discovered links are written in the same transaction as, or before, the page's done mark;
+- after a crash, events acknowledged but not yet marked are read back from the topic and marked (their
+  links re-discovered from the body), so nothing is published twice and nothing discovered is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from aiokafka.structs import RecordMetadata
+
+from services.common.events import PageRole, RawPage
+from services.crawler import metrics
+from services.crawler.adapters.fetcher import Fetcher, FetchResult
+from services.crawler.adapters.publisher import Publisher
+from services.crawler.adapters.state import Batch, NewUrl, StateStore, UrlRow, UrlUpdate
+from services.crawler.config import CrawlConfig
+from services.crawler.domain.page import analyse, content_hash
+from services.crawler.domain.parse import RobotsRules, decode_body, sniff_charset
+from services.crawler.domain.policy import RETRYABLE_STATUSES, HostPace, parse_retry_after
+from services.crawler.domain.scope import Scope, Verdict, guess_role, page_number, priority
+from services.crawler.domain.urls import canonicalize, host_of
+
+log = logging.getLogger("hqfacts.crawler")
+
+# Discovery fallbacks when robots.txt names no sitemap: WordPress core, Yoast, the generic name.
+SITEMAP_GUESSES = ("/wp-sitemap.xml", "/sitemap_index.xml", "/sitemap.xml")
+FEED_GUESSES = ("/feed/",)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def netloc_of(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+@dataclass
+class HostState:
+    """Everything about one host (scheme://netloc): its in-memory frontier window, pace and robots."""
+
+    origin: str
+    pace: HostPace
+    queue: list[tuple[int, int, str]] = field(default_factory=list)  # heap (priority, seq, url)
+    items: dict[str, UrlRow] = field(default_factory=dict)  # queued in memory
+    delayed: list[tuple[float, int, str]] = field(default_factory=list)  # heap (due monotonic, seq, url)
+    delayed_items: dict[str, UrlRow] = field(default_factory=dict)
+    leased: set[str] = field(default_factory=set)  # in memory until the DB has its final state
+    needs_load: bool = True  # the DB may hold queued URLs of this host that are not in memory
+    db_due_at: datetime | None = None  # the earliest retry-waiting URL in the DB
+    busy: bool = False
+    next_request_at: float = 0.0  # monotonic
+    robots: RobotsRules | None = None
+    robots_expires: float = 0.0
+    robots_failures: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+    def idle(self) -> bool:
+        return not (self.queue or self.delayed or self.busy or self.needs_load or self.db_due_at)
+
+
+@dataclass
+class Stats:
+    started: float = field(default_factory=time.monotonic)
+    fetched: int = 0
+    published: int = 0
+    not_modified: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    parked: int = 0
+    retried: int = 0
+    bytes: int = 0
+    discovered: int = 0
+    queued_at_start: int = 0
+    finalized: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+
+    def snapshot(self) -> dict[str, object]:
+        elapsed = max(1e-6, time.monotonic() - self.started)
+        return {
+            "fetched": self.fetched,
+            "published": self.published,
+            "queued": max(0, self.queued_at_start + self.discovered - self.finalized),
+            "parked": self.parked,
+            "not_modified": self.not_modified,
+            "errors": self.errors,
+            "bytes": self.bytes,
+            "rate": round(self.fetched / elapsed, 1),
+            "elapsed_s": round(elapsed, 1),
+        }
+
+
+class Writer:
+    """Batches state changes; an update waiting for a Kafka ack is written only once the ack is in."""
+
+    def __init__(self, store: StateStore, topic: str, on_final: Callable[[UrlUpdate], None]) -> None:
+        self.store = store
+        self.topic = topic
+        self.on_final = on_final
+        self.new_urls: list[NewUrl] = []
+        self.updates: list[UrlUpdate] = []
+        self.acks: list[tuple[asyncio.Future[RecordMetadata], UrlUpdate]] = []
+        self.failed: list[tuple[UrlUpdate, BaseException]] = []
+        self._lock = asyncio.Lock()
+
+    def pending(self) -> bool:
+        return bool(self.new_urls or self.updates or self.acks)
+
+    async def flush(self) -> list[tuple[UrlUpdate, BaseException]]:
+        """Write what is ready; returns publishes that failed (the caller re-queues those URLs)."""
+        async with self._lock:
+            batch = Batch(new_urls=self.new_urls, updates=self.updates)
+            self.new_urls, self.updates = [], []
+            waiting: list[tuple[asyncio.Future[RecordMetadata], UrlUpdate]] = []
+            failed: list[tuple[UrlUpdate, BaseException]] = []
+            for fut, upd in self.acks:
+                if not fut.done():
+                    waiting.append((fut, upd))
+                elif fut.cancelled() or fut.exception() is not None:
+                    failed.append((upd, fut.exception() or asyncio.CancelledError()))
+                else:
+                    md = fut.result()
+                    key = (self.topic, md.partition)
+                    batch.checkpoints[key] = max(batch.checkpoints.get(key, 0), md.offset + 1)
+                    batch.updates.append(upd)
+            self.acks = waiting
+            if batch:
+                await asyncio.to_thread(self.store.write, batch)
+                for upd in batch.updates:
+                    self.on_final(upd)
+            return failed
+
+
+class Crawler:
+    def __init__(
+        self,
+        config: CrawlConfig,
+        store: StateStore,
+        fetcher: Fetcher,
+        publisher: Publisher,
+        scope: Scope | None = None,
+    ) -> None:
+        self.cfg = config
+        self.store = store
+        self.fetcher = fetcher
+        self.publisher = publisher
+        self.scope = scope or Scope.for_seeds(config.seeds, config.allow_hosts)
+        self.rng = random.Random(config.seed_random)
+        self.hosts: dict[str, HostState] = {}
+        self.known: set[int] = set()
+        self.budget_used: Counter[str] = Counter()
+        self.stats = Stats()
+        self.writer = Writer(store, publisher.topic, self._on_final)
+        self._verdicts: dict[str, Verdict] = {}
+        self._seq = 0
+        self._stop = asyncio.Event()
+        self.stop_reason = ""
+        self._robots_hash: dict[str, str | None] = {}
+
+    # -- lifecycle
+    def request_stop(self, reason: str) -> None:
+        if not self._stop.is_set():
+            self.stop_reason = reason
+            self._stop.set()
+            for hs in self.hosts.values():
+                hs.wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    async def run(self) -> Stats:
+        await asyncio.to_thread(self.store.start_run, self.cfg.seeds, utcnow())
+        await self._load_known()
+        await self._recover()
+        requeued = await asyncio.to_thread(self.store.requeue_due, utcnow(), everything=self.cfg.recrawl)
+        if requeued:
+            log.info("revisiting done pages", extra={"requeued": requeued})
+        status = await asyncio.to_thread(self.store.status)
+        self.stats.queued_at_start = int(status["by_state"].get("queued", 0))
+        for seed in self.cfg.seeds:
+            c = canonicalize(seed)
+            if c is None:
+                raise ValueError(f"not an http(s) URL: {seed}")
+            self._discover(c, depth=0, force_scope=True)
+        for netloc in await asyncio.to_thread(self.store.queued_hosts):
+            self._host_for(netloc)
+        writer_task = asyncio.create_task(self._writer_loop(), name="writer")
+        idle_task = asyncio.create_task(self._idle_loop(), name="idle") if self.cfg.until_idle else None
+        try:
+            await self._stop.wait()
+        finally:
+            for hs in self.hosts.values():
+                if hs.task is not None:
+                    hs.task.cancel()
+            await asyncio.gather(*(hs.task for hs in self.hosts.values() if hs.task), return_exceptions=True)
+            if idle_task is not None:
+                idle_task.cancel()
+            await self._drain()
+            writer_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer_task
+            await asyncio.to_thread(self.store.finish_run, utcnow(), self.stop_reason or "stopped")
+        return self.stats
+
+    async def _drain(self) -> None:
+        """Wait for every acknowledgement in flight, then write the last batch."""
+        deadline = time.monotonic() + 60
+        while self.writer.acks and time.monotonic() < deadline:
+            await asyncio.wait([f for f, _ in self.writer.acks], timeout=1)
+            await self._flush()
+        await self._flush()
+
+    async def _load_known(self) -> None:
+        def load() -> tuple[set[int], dict[str, int]]:
+            return {hash(u) for u in self.store.known_urls()}, self.store.pattern_counts()
+
+        self.known, counts = await asyncio.to_thread(load)
+        self.budget_used.update(counts)
+
+    # -- crash recovery
+    async def _recover(self) -> None:
+        """Mark done what Kafka acknowledged after the last checkpoint (a crash lost the done marks)."""
+        start = await asyncio.to_thread(self.store.checkpoints, self.publisher.topic)
+        ends = await self.publisher.end_offsets()
+        if start:
+            recovered = 0
+            async for pub in self.publisher.read_back({p: start.get(p, 0) for p in ends}):
+                try:
+                    page = RawPage.decode(pub.value)
+                except ValueError:
+                    continue
+                self._recovered_page(page)
+                recovered += 1
+            if recovered:
+                log.info("recovered published pages after a crash", extra={"recovered": recovered})
+        batch = Batch(checkpoints={(self.publisher.topic, p): o for p, o in ends.items()})
+        await self._flush()
+        await asyncio.to_thread(self.store.write, batch)
+
+    def _recovered_page(self, page: RawPage) -> None:
+        row = UrlRow(url=page.url, host=netloc_of(page.url), role=page.role, depth=0)
+        if hash(page.url) not in self.known:
+            # Its row may not have been written before the crash: make sure the update has a row.
+            self.known.add(hash(page.url))
+            self.writer.new_urls.append(
+                NewUrl(
+                    page.url,
+                    row.host,
+                    page.role,
+                    self._verdict(page.url).pattern,
+                    priority(page.url, page.role),
+                    0,
+                )
+            )
+        if page.body is not None and page.role != "robots":
+            analysis = analyse(
+                page.url, page.final_url, page.content_type, page.body.encode(page.charset, "replace")
+            )
+            for link in analysis.links:
+                self._discover(link, depth=row.depth + 1)
+        self.writer.updates.append(
+            self._done_update(
+                row,
+                page.role,
+                page.status,
+                page.final_url,
+                page.etag,
+                page.last_modified,
+                page.content_sha256,
+                page.fetched_at,
+                published=True,
+            )
+        )
+
+    # -- discovery
+    def _verdict(self, url: str) -> Verdict:
+        v = self._verdicts.get(url)
+        if v is None:
+            if len(self._verdicts) > 200_000:
+                self._verdicts.clear()  # bounded memory: a cache, not a record
+            v = self._verdicts[url] = self.scope.check(url)
+        return v
+
+    def _discover(self, url: str, *, depth: int, redirects: int = 0, force_scope: bool = False) -> bool:
+        h = hash(url)
+        if h in self.known:
+            return False
+        verdict = self._verdict(url)
+        if not verdict.ok and not (force_scope and self.scope.host_allowed(url)):
+            self.stats.refused[verdict.pattern] += 1
+            return False
+        if depth > self.cfg.max_depth:
+            self.stats.refused["depth"] += 1
+            return False
+        if verdict.pattern:
+            budget = self.scope.budgets.get(verdict.pattern)
+            if budget is not None and self.budget_used[verdict.pattern] >= budget:
+                self.stats.refused[verdict.pattern + "_budget"] += 1
+                return False
+            self.budget_used[verdict.pattern] += 1
+        self.known.add(h)
+        role = guess_role(url)
+        prio = priority(url, role)
+        netloc = netloc_of(url)
+        self.writer.new_urls.append(NewUrl(url, netloc, role, verdict.pattern, prio, depth, redirects))
+        self.stats.discovered += 1
+        metrics.DISCOVERED.inc()
+        hs = self._host_for(netloc, url)
+        self._seq += 1
+        if len(hs.items) < self.cfg.frontier_window and not hs.needs_load:
+            row = UrlRow(
+                url=url,
+                host=netloc,
+                role=role,
+                pattern=verdict.pattern,
+                priority=prio,
+                depth=depth,
+                redirects=redirects,
+                seq=-1_000_000_000 + self._seq,
+            )
+            self._push(hs, row)
+        else:
+            hs.needs_load = True  # spilled: it is in the DB (after the next flush), not in memory
+        hs.wake.set()
+        return True
+
+    def _push(self, hs: HostState, row: UrlRow) -> None:
+        hs.items[row.url] = row
+        hs.leased.add(row.url)
+        heapq.heappush(hs.queue, (row.priority, row.seq, row.url))
+
+    def _host_for(self, netloc: str, url: str | None = None) -> HostState:
+        hs = self.hosts.get(netloc)
+        if hs is None:
+            scheme = urlsplit(url).scheme if url else "http"
+            hs = HostState(origin=f"{scheme}://{netloc}", pace=HostPace(self.cfg.pace))
+            self.hosts[netloc] = hs
+            hs.task = asyncio.create_task(self._host_worker(netloc, hs), name=f"host:{netloc}")
+        return hs
+
+    # -- the per-host worker
+    async def _host_worker(self, netloc: str, hs: HostState) -> None:
+        try:
+            while not self.stopping:
+                if not await self._ensure_robots(hs):
+                    continue
+                row = await self._next_item(netloc, hs)
+                if row is None:
+                    await self._wait_for_work(hs)
+                    continue
+                hs.busy = True
+                try:
+                    await self._crawl_one(hs, row)
+                finally:
+                    hs.busy = False
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("host worker crashed", extra={"host": netloc})
+            self.request_stop("error")
+
+    async def _wait_for_work(self, hs: HostState) -> None:
+        timeout = 1.0
+        if hs.delayed:
+            timeout = min(timeout, max(0.0, hs.delayed[0][0] - time.monotonic()))
+        hs.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(hs.wake.wait(), timeout=timeout)
+
+    async def _next_item(self, netloc: str, hs: HostState) -> UrlRow | None:
+        now_m = time.monotonic()
+        while hs.delayed and hs.delayed[0][0] <= now_m:
+            _, _, url = heapq.heappop(hs.delayed)
+            row = hs.delayed_items.pop(url)
+            hs.items[url] = row
+            heapq.heappush(hs.queue, (row.priority, row.seq, url))
+        if not hs.queue and (hs.needs_load or (hs.db_due_at is not None and hs.db_due_at <= utcnow())):
+            await self._flush()
+            limit = self.cfg.frontier_window + len(hs.leased)
+            rows, later = await asyncio.to_thread(self.store.load_queued, netloc, limit, utcnow())
+            fresh = [r for r in rows if r.url not in hs.leased]
+            for r in fresh[: self.cfg.frontier_window]:
+                self._push(hs, r)
+            hs.needs_load = len(rows) >= limit
+            hs.db_due_at = later
+        if hs.queue:
+            _, _, url = heapq.heappop(hs.queue)
+            return hs.items.pop(url)
+        return None
+
+    async def _pace(self, hs: HostState) -> bool:
+        """Wait for this host's next slot; False if the crawl is stopping."""
+        wait = hs.next_request_at - time.monotonic()
+        if wait > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=wait)
+        return not self.stopping
+
+    def _after_request(self, hs: HostState, extra_wait: float | None = None) -> None:
+        # The gap runs from the end of one response to the start of the next request.
+        hs.next_request_at = time.monotonic() + max(hs.pace.delay, extra_wait or 0.0)
+
+    # -- robots.txt
+    async def _ensure_robots(self, hs: HostState) -> bool:
+        now_m = time.monotonic()
+        if hs.robots is not None and now_m < hs.robots_expires:
+            return True
+        if not await self._pace(hs):
+            return False
+        url = hs.origin + "/robots.txt"
+        result = await self.fetcher.fetch(url, robots=True)
+        self._count_fetch(result)
+        redirects = 0
+        while result.status in (301, 302, 303, 307, 308) and redirects < self.cfg.max_redirects:
+            target = canonicalize(result.headers.get("location", ""), url)
+            if target is None or not self.scope.host_allowed(target):
+                break
+            redirects += 1
+            self._after_request(hs)
+            await self._pace(hs)
+            result = await self.fetcher.fetch(target, robots=True)
+            self._count_fetch(result)
+        status = result.status
+        if status == 200 and result.body is not None:
+            text = decode_body(result.body, sniff_charset(result.headers.get("content-type"), result.body))
+            rules = RobotsRules.parse(text)
+            await self._publish_robots(hs, url, result)
+        elif status is not None and 300 <= status < 500 and status != 429:
+            rules = RobotsRules.allow_all()  # no robots.txt (4xx) means everything is allowed
+        else:
+            # 5xx, 429 or no answer: wait and retry, fetch nothing else meanwhile.
+            hs.robots_failures += 1
+            retry_after = parse_retry_after(result.headers.get("retry-after"), utcnow())
+            wait = hs.pace.on_throttle(retry_after, self.rng) if status in (429, 503) else 0.0
+            backoff = self.cfg.retry.next_try(min(hs.robots_failures, 10), self.rng) or self.cfg.retry.cap
+            self._after_request(hs, max(wait, backoff))
+            log.warning(
+                "robots.txt unavailable, waiting", extra={"url": url, "status": status, "error": result.error}
+            )
+            return False
+        hs.robots_failures = 0
+        hs.robots = rules
+        hs.robots_expires = time.monotonic() + self.cfg.robots_ttl
+        hs.pace.set_robots_delay(rules.crawl_delay(self.cfg.user_agent))
+        self._after_request(hs)
+        depth = 1
+        sitemaps = [canonicalize(s, url) for s in rules.sitemaps] or [
+            canonicalize(hs.origin + p) for p in SITEMAP_GUESSES
+        ]
+        for sm in sitemaps:
+            if sm is not None and self.scope.host_allowed(sm):
+                self._discover(sm, depth=depth)
+        for feed in FEED_GUESSES:
+            c = canonicalize(hs.origin + feed)
+            if c is not None:
+                self._discover(c, depth=depth)
+        return True
+
+    async def _publish_robots(self, hs: HostState, url: str, result: FetchResult) -> None:
+        """robots.txt is published (role robots) when it changed since the last publication."""
+        assert result.body is not None
+        sha = content_hash(result.body)
+        if url not in self._robots_hash:
+            rows = await asyncio.to_thread(self.store.rows, [url])
+            self._robots_hash[url] = rows[url].content_sha256 if url in rows else None
+            if url not in rows:
+                self.known.add(hash(url))
+                self.writer.new_urls.append(NewUrl(url, netloc_of(url), "robots", "", 0, 0))
+        if self._robots_hash[url] == sha:
+            return
+        row = UrlRow(url=url, host=netloc_of(url), role="robots")
+        hs.leased.add(url)
+        await self._publish(row, "robots", result, sha, None)
+        self._robots_hash[url] = sha
+
+    # -- one URL
+    def _count_fetch(self, result: FetchResult) -> None:
+        self.stats.fetched += 1
+        self.stats.bytes += result.body_bytes
+        metrics.FETCHES.labels(str(result.status or "error")).inc()
+        metrics.BYTES.inc(result.body_bytes)
+        if result.status is not None:
+            self.stats.statuses[result.status] += 1
+
+    async def _crawl_one(self, hs: HostState, row: UrlRow) -> None:
+        assert hs.robots is not None
+        if not hs.robots.allowed(row.url, self.cfg.user_agent):
+            self._final(row, "skipped", row.role, None, "disallowed by robots.txt")
+            return
+        if self.cfg.max_pages is not None and self.stats.fetched >= self.cfg.max_pages:
+            self._requeue_front(hs, row)
+            self.request_stop("max-pages")
+            return
+        if not await self._pace(hs):
+            self._requeue_front(hs, row)
+            return
+        result = await self.fetcher.fetch(row.url, etag=row.etag, last_modified=row.last_modified)
+        self._count_fetch(result)
+        await self._handle(hs, row, result)
+
+    def _requeue_front(self, hs: HostState, row: UrlRow) -> None:
+        hs.items[row.url] = row
+        heapq.heappush(hs.queue, (row.priority, row.seq, row.url))
+
+    async def _handle(self, hs: HostState, row: UrlRow, result: FetchResult) -> None:
+        status = result.status
+        now = utcnow()
+        if result.blocked:
+            self._after_request(hs)
+            self._final(row, "skipped", row.role, None, result.error)
+            return
+        if status in (429, 503):
+            retry_after = parse_retry_after(result.headers.get("retry-after"), now)
+            wait = hs.pace.on_throttle(retry_after, self.rng)
+            self._after_request(hs, wait)
+            metrics.THROTTLED.inc()
+            # 429 is the server asking us to slow down, not a failure of this URL: it does not use up tries.
+            self._retry(hs, row, status, f"HTTP {status}", wait, count=status != 429)
+            return
+        if status is None or status in RETRYABLE_STATUSES:
+            self._after_request(hs)
+            self._retry(hs, row, status, result.error or f"HTTP {status}", None, count=True)
+            return
+        hs.pace.on_success()
+        self._after_request(hs)
+        h = result.headers
+        if status == 304:
+            self.stats.not_modified += 1
+            self.writer.updates.append(
+                self._done_update(row, row.role, 304, None, h.get("etag"), h.get("last-modified"), None, now)
+            )
+            return
+        if status in (301, 302, 303, 307, 308):
+            self._redirect(row, status, h.get("location"))
+            return
+        if status != 200:
+            # 404/410/403...: nothing to publish; remembered so it is not fetched again.
+            self._final(row, "done", row.role, status, f"HTTP {status}")
+            return
+        if result.truncated:
+            # Too big to publish whole: an event without body tells consumers it exists (they dead-letter it).
+            await self._publish(row, row.role, result, content_hash(b""), None)
+            return
+        if result.body is None:
+            self._final(row, "skipped", row.role, status, result.error or "no body")
+            return
+        analysis = analyse(row.url, row.url, h.get("content-type"), result.body, h.get("x-robots-tag"))
+        for link in analysis.links:
+            self._discover(link, depth=row.depth + 1)
+        if analysis.canonical is not None and self._verdict(analysis.canonical).ok:
+            # A duplicate of another URL: fetch that one instead (once), publish nothing under this key.
+            self._discover(analysis.canonical, depth=row.depth)
+            self._final(
+                row,
+                "done",
+                analysis.role,
+                status,
+                f"duplicate of {analysis.canonical}",
+                final_url=analysis.canonical,
+                sha=analysis.sha256,
+            )
+            return
+        if analysis.noindex:
+            self._final(row, "done", analysis.role, status, "noindex", sha=analysis.sha256)
+            return
+        if analysis.sha256 == row.content_sha256:
+            self.stats.unchanged += 1
+            self.writer.updates.append(
+                self._done_update(
+                    row,
+                    analysis.role,
+                    status,
+                    None,
+                    h.get("etag"),
+                    h.get("last-modified"),
+                    analysis.sha256,
+                    now,
+                )
+            )
+            return
+        await self._publish(row, analysis.role, result, analysis.sha256, analysis.text, analysis.charset)
+
+    def _redirect(self, row: UrlRow, status: int, location: str | None) -> None:
+        target = canonicalize(location or "", row.url)
+        if target is None or target == row.url:
+            self._final(row, "done", row.role, status, f"bad redirect to {location!r}")
+        elif not self.scope.host_allowed(target):
+            self._final(
+                row,
+                "skipped",
+                row.role,
+                status,
+                f"redirect off the allowlist refused: {target}",
+                final_url=target,
+            )
+        elif row.redirects + 1 > self.cfg.max_redirects:
+            self._final(row, "skipped", row.role, status, "too many redirects", final_url=target)
+        else:
+            # The target is crawled as its own URL (once, whoever links to it): no duplicate publication.
+            self._discover(target, depth=row.depth, redirects=row.redirects + 1)
+            self._final(row, "done", row.role, status, None, final_url=target)
+
+    def _retry(
+        self, hs: HostState, row: UrlRow, status: int | None, error: str, wait: float | None, *, count: bool
+    ) -> None:
+        attempts = row.attempts + (1 if count else 0)
+        delay = self.cfg.retry.next_try(attempts, self.rng) if count else 0.0
+        if delay is None:
+            self.stats.parked += 1
+            metrics.PARKED.inc()
+            log.warning("parked", extra={"url": row.url, "attempts": attempts, "error": error})
+            self._final(row, "parked", row.role, status, error, attempts=attempts)
+            return
+        delay = max(delay, wait or 0.0)
+        self.stats.retried += 1
+        self.stats.errors += 1
+        row.attempts = attempts
+        due = time.monotonic() + delay
+        hs.delayed_items[row.url] = row
+        heapq.heappush(hs.delayed, (due, row.seq, row.url))
+        self.writer.updates.append(
+            UrlUpdate(
+                url=row.url,
+                state="queued",
+                role=row.role,
+                attempts=attempts,
+                next_at=utcnow() + timedelta(seconds=delay),
+                last_status=status,
+                last_error=error,
+            )
+        )
+
+    async def _publish(
+        self,
+        row: UrlRow,
+        role: str,
+        result: FetchResult,
+        sha: str | None,
+        text: str | None,
+        charset: str = "utf-8",
+    ) -> None:
+        h = result.headers
+        now = utcnow()
+        if sha is None:
+            sha = content_hash(result.body or b"")
+        event = RawPage(
+            url=row.url,
+            final_url=result.url,
+            status=result.status or 0,
+            role=_page_role(role),
+            content_type=h.get("content-type"),
+            etag=h.get("etag"),
+            last_modified=h.get("last-modified"),
+            fetched_at=now,
+            content_sha256=sha,
+            charset=charset,
+            body_bytes=result.body_bytes,
+            truncated=result.truncated,
+            body=None if result.truncated else text,
+        )
+        update = self._done_update(
+            row,
+            role,
+            event.status,
+            event.final_url,
+            event.etag,
+            event.last_modified,
+            sha,
+            now,
+            published=True,
+        )
+        fut = await self.publisher.send(row.url, event.encode(), role)
+        self.writer.acks.append((fut, update))
+        self.stats.published += 1
+        metrics.PUBLISHED.labels(role).inc()
+
+    def _done_update(
+        self,
+        row: UrlRow,
+        role: str,
+        status: int | None,
+        final_url: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        sha: str | None,
+        fetched_at: datetime,
+        *,
+        published: bool = False,
+    ) -> UrlUpdate:
+        revisit = self.cfg.revisit.after(role, page_number(urlsplit(row.url).path))
+        return UrlUpdate(
+            url=row.url,
+            state="done",
+            role=role,
+            attempts=0,
+            next_at=fetched_at + timedelta(seconds=revisit) if revisit is not None else None,
+            last_status=status,
+            last_error=None,
+            final_url=final_url,
+            etag=etag,
+            last_modified=last_modified,
+            content_sha256=sha,
+            fetched_at=fetched_at,
+            published_at=fetched_at if published else None,
+        )
+
+    def _final(
+        self,
+        row: UrlRow,
+        state: str,
+        role: str,
+        status: int | None,
+        error: str | None,
+        *,
+        final_url: str | None = None,
+        sha: str | None = None,
+        attempts: int = 0,
+    ) -> None:
+        self.writer.updates.append(
+            UrlUpdate(
+                url=row.url,
+                state=state,
+                role=role,
+                attempts=attempts,
+                next_at=None,
+                last_status=status,
+                last_error=error,
+                final_url=final_url,
+                content_sha256=sha,
+                fetched_at=utcnow(),
+            )
+        )
+
+    # -- state writing
+    def _on_final(self, upd: UrlUpdate) -> None:
+        if upd.state == "queued":
+            return
+        hs = self.hosts.get(netloc_of(upd.url))
+        if hs is not None:
+            hs.leased.discard(upd.url)
+        self.stats.finalized += 1
+
+    async def _flush(self) -> None:
+        failed = await self.writer.flush()
+        for upd, exc in failed:
+            # Kafka did not take it: the URL goes back to the frontier, to be fetched and published again.
+            log.error("publish failed", extra={"url": upd.url, "error": repr(exc)})
+            hs = self._host_for(netloc_of(upd.url), upd.url)
+            row = UrlRow(url=upd.url, host=netloc_of(upd.url), role=upd.role, seq=0)
+            self._retry(hs, row, upd.last_status, f"publish failed: {exc!r}", None, count=True)
+
+    async def _writer_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.cfg.flush_interval)
+            await self._flush()
+
+    async def _idle_loop(self) -> None:
+        """--until-idle: stop once no host has work now or later and everything is written."""
+        while not self.stopping:
+            await asyncio.sleep(0.2)
+            if (
+                all(hs.idle() and hs.robots is not None for hs in self.hosts.values())
+                and not self.writer.pending()
+            ):
+                await self._flush()
+                if all(hs.idle() for hs in self.hosts.values()) and not self.writer.pending():
+                    self.request_stop("idle")
+
+
+def _page_role(role: str) -> PageRole:
+    allowed: tuple[PageRole, ...] = ("article", "listing", "feed", "sitemap", "robots", "other")
+    for r in allowed:
+        if r == role:
+            return r
+    return "other"
+
+
+__all__ = ["Crawler", "HostState", "Stats", "host_of"]

@@ -1,0 +1,13 @@
+"""Prometheus metrics of the crawler (served by the shared health server's /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+FETCHES = Counter("hqfacts_crawler_fetches_total", "HTTP requests made, by status", ["status"])
+BYTES = Counter("hqfacts_crawler_body_bytes_total", "Body bytes downloaded")
+PUBLISHED = Counter("hqfacts_crawler_published_total", "Raw page events published, by role", ["role"])
+DISCOVERED = Counter("hqfacts_crawler_discovered_total", "New URLs added to the frontier")
+THROTTLED = Counter("hqfacts_crawler_throttled_total", "429/503 answers that slowed a host down")
+PARKED = Counter("hqfacts_crawler_parked_total", "URLs parked after too many failures")
+QUEUED = Gauge("hqfacts_crawler_queued", "URLs waiting in the frontier (estimate)")

@@ -1,0 +1,136 @@
+"""The extractor's Faust entry point: decode a raw page, call the domain, produce, then ack.
+
+Every fact and extraction event of a page is delivered (awaited) before the agent moves on, and Faust acks
+a message only when the agent is done with it, so a crash re-extracts at most the pages in flight
+(at-least-once; fact ids are deterministic, so the store absorbs the duplicates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from faust.types import EventT, TopicT
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from services.common.events import EventError, RawPage
+from services.common.kafka import MAX_REQUEST_BYTES, dlq_headers
+from services.common.settings import Settings
+from services.common.topics import dlq_topic
+from services.extractor.domain.facts import EXTRACTOR_VERSION
+from services.extractor.service import process_page
+
+log = logging.getLogger(__name__)
+
+PAGES_IN = Counter("hqfacts_extractor_pages_total", "Raw page events consumed", ["outcome"])
+FACTS_OUT = Counter("hqfacts_extractor_facts_total", "Fact events produced")
+PAGE_SECONDS = Histogram("hqfacts_extractor_page_seconds", "Time to extract and produce one page")
+
+
+@dataclass
+class ExtractorTopics:
+    raw: TopicT
+    facts: TopicT
+    extractions: TopicT
+    dlq: TopicT
+
+
+def _raw_topic(app: faust.App, name: str) -> TopicT:
+    # Bytes in, bytes out: our own codecs (services.common.events) validate and fail with a reason.
+    return app.topic(name, key_serializer="raw", value_serializer="raw", internal=False)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    web_port: int | None = None,
+    group_id: str | None = None,
+    extractor_version: str = EXTRACTOR_VERSION,
+) -> tuple[faust.App, ExtractorTopics]:
+    """The composition root of the extractor: a Faust app with its agent wired to the topics."""
+    app = faust.App(
+        group_id or settings.extractor_group,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        autodiscover=False,
+        topic_disable_leader=True,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_compression_type="gzip",
+        producer_max_request_size=MAX_REQUEST_BYTES,
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+        web_enabled=web_port is not None,
+        web_port=web_port or 6066,
+        web_bind=settings.health_host,
+        stream_wait_empty=False,
+    )
+    topics = ExtractorTopics(
+        raw=_raw_topic(app, settings.raw_topic),
+        facts=_raw_topic(app, settings.facts_topic),
+        extractions=_raw_topic(app, settings.extractions_topic),
+        dlq=_raw_topic(app, dlq_topic(settings.raw_topic)),
+    )
+
+    @app.agent(topics.raw, name="extract-pages")
+    async def extract_pages(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for event in stream.events():
+            await handle_raw_event(event, topics, extractor_version)
+            yield None
+
+    if web_port is not None:
+        _add_web_pages(app)
+    return app, topics
+
+
+async def handle_raw_event(event: EventT[bytes], topics: ExtractorTopics, extractor_version: str) -> None:
+    """Extract one raw page event; poison goes to the DLQ with its reason. Returns once all is delivered."""
+    message = event.message
+    started = time.perf_counter()
+    try:
+        page = RawPage.decode(message.value)
+        outcome = process_page(page, extractor_version)
+    except Exception as exc:  # a poison event must never stop the agent
+        reason = str(exc) if isinstance(exc, EventError) else f"{type(exc).__name__}: {exc}"
+        log.warning("page to DLQ", extra={"offset": message.offset, "error": reason})
+        headers = dlq_headers(
+            error=reason,
+            source_topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            stage="extractor",
+        )
+        await _delivered([await topics.dlq.send(key=message.key, value=message.value, headers=headers)])
+        PAGES_IN.labels(outcome="dlq").inc()
+        return
+    pending = [await topics.facts.send(key=fact.key, value=fact.encode()) for fact in outcome.facts]
+    if outcome.extraction is not None:
+        extraction = outcome.extraction
+        pending.append(await topics.extractions.send(key=extraction.key, value=extraction.encode()))
+    await _delivered(pending)
+    FACTS_OUT.inc(len(outcome.facts))
+    PAGES_IN.labels(outcome="article" if outcome.is_article else "other").inc()
+    PAGE_SECONDS.observe(time.perf_counter() - started)
+
+
+async def _delivered(futures: list[Awaitable[Any]]) -> None:
+    """Wait until the broker acknowledged every send, so the source event is acked only afterwards."""
+    if futures:
+        await asyncio.gather(*futures)
+
+
+def _add_web_pages(app: faust.App) -> None:
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        consumer_ready = app.consumer is not None and not app.rebalancing
+        return web.json({"status": "ok" if consumer_ready else "starting"})
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,93 @@
+"""Extractor commands: ``hqfacts eval`` (score against a gold set) and ``hqfacts extract`` (one page)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from services.common.facts import Fact
+from services.extractor.domain.article import Article
+from services.extractor.domain.facts import EXTRACTOR_VERSION, extract_facts
+from services.extractor.evaluation import (
+    article_from_post,
+    format_report,
+    load_gold,
+    load_site_posts,
+    post_html_path,
+    score,
+)
+
+ParseArticle = Callable[[str, str], Article | None]
+
+
+def html_parser() -> ParseArticle | None:
+    """``parse_article`` when the HTML reader is there (it is written separately)."""
+    try:
+        from services.extractor.domain.html_article import parse_article
+    except ImportError:
+        return None
+    return parse_article
+
+
+def predict_site(gold_articles: list[str], site: Path, source: str) -> dict[str, list[Fact]]:
+    posts = load_site_posts(site, gold_articles)
+    parse = html_parser() if source == "html" else None
+    if source == "html" and parse is None:
+        raise click.ClickException("--source html needs services.extractor.domain.html_article")
+    predicted: dict[str, list[Fact]] = {}
+    for slug in gold_articles:
+        post = posts.get(slug)
+        if post is None:
+            click.echo(f"warning: {slug} is not in {site}/_posts.jsonl", err=True)
+            predicted[slug] = []
+            continue
+        article: Article | None
+        if parse is not None:
+            html = post_html_path(site, slug).read_text(encoding="utf-8")
+            article = parse(html, str(post["url"]))
+        else:
+            article = article_from_post(post)
+        predicted[slug] = extract_facts(article) if article is not None else []
+    return predicted
+
+
+@click.command("eval")
+@click.option(
+    "--gold", "gold_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
+)
+@click.option("--site", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--source", type=click.Choice(["html", "posts"]), default=None, help="default: html if available"
+)
+@click.option("--show-errors", is_flag=True, help="list missed and spurious facts with their evidence")
+def eval_command(gold_path: Path, site: Path, source: str | None, show_errors: bool) -> None:
+    """Score the extractor on a gold set against a built site."""
+    if source is None:
+        source = "html" if html_parser() is not None else "posts"
+    gold = load_gold(gold_path)
+    predicted = predict_site(sorted(gold), site, source)
+    report = score(gold, predicted)
+    click.echo(f"extractor {EXTRACTOR_VERSION}, source={source}, articles={len(gold)}")
+    click.echo(format_report(report, show_errors=show_errors))
+
+
+@click.command("extract")
+@click.argument("html_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", default=None, help="the page's canonical URL (default: file URI)")
+def extract_command(html_file: Path, url: str | None) -> None:
+    """Print the facts of one saved article page, one JSON object a line."""
+    parse = html_parser()
+    if parse is None:
+        raise click.ClickException("services.extractor.domain.html_article is not available yet")
+    article = parse(html_file.read_text(encoding="utf-8"), url or html_file.resolve().as_uri())
+    if article is None:
+        raise click.ClickException(f"{html_file} is not an article page")
+    for fact in extract_facts(article):
+        sys.stdout.write(json.dumps(fact.to_contract(), ensure_ascii=False) + "\n")
+
+
+COMMANDS: list[click.Command] = [eval_command, extract_command]

@@ -1,0 +1,1 @@
+"""Pure extraction domain: HTML -> Article -> facts. No I/O here."""

@@ -1,0 +1,1184 @@
+"""Article -> facts: the rules of the fact contract (../shared/contract/facts.md), pure and deterministic.
+
+The article is read in order, sentence by sentence, carrying what Vietnamese leaves implicit: the unit
+being talked about, the period and the year. Every quantity of a sentence is classified from the words
+between it and the previous quantity (its "segment": the verb and cue that govern it), the words right
+after it ("đạt 95,5% chỉ tiêu ...") and the value that governs it (a percentage belongs to the amount
+before it). Title, lead and heading numbers are summaries: they are kept only when the body does not
+state the same number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from services.common.facts import Fact, Kind, TargetType
+from services.extractor.domain.article import Article
+from services.extractor.domain.numbers import Quantity, find_quantities
+from services.extractor.domain.periods import find_periods, mask_comparisons, year_mentions
+from services.extractor.domain.subjects import (
+    ASSIGNER_RE,
+    CHI_CUC_RE,
+    UNRESOLVED_PLACE,
+    SubjectMention,
+    assigner_id,
+    find_subjects,
+)
+
+EXTRACTOR_VERSION = "0.1.0"
+
+Family = Literal[
+    "budget",
+    "trade_turnover",
+    "export_turnover",
+    "import_turnover",
+    "trade_balance",
+    "violations_value",
+    "penalty_revenue",
+    "other",
+]
+
+_HUNDRED = Decimal(100)
+_CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
+
+# --- sentences ----------------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[^\s\da-zđà-ỹ…])")
+_ABBREVIATION_END = re.compile(r"(?:\b(?:TP|Tp|T|ThS|TS|PGS|GS|ông|bà|Mr|St|[A-ZĐ])\.)$")
+_CAPTION = re.compile(r"(?:Ảnh|Nguồn|Biểu\s+đồ|Đồ\s+họa|Video)\s*:", re.IGNORECASE)
+_ENDS_LIKE_PROSE = re.compile(r"[.!?…:;]\s*[\"”’)]*\s*$")
+
+
+def split_sentences(block: str) -> list[str]:
+    pieces = [p for p in _SENTENCE_END.split(block.strip()) if p]
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and _ABBREVIATION_END.search(sentences[-1]):
+            sentences[-1] = sentences[-1] + " " + piece
+        else:
+            sentences.append(piece)
+    return [s.strip() for s in sentences if s.strip()]
+
+
+# --- cues ---------------------------------------------------------------------------------------------
+
+_TRADE_CUES = re.compile(
+    r"(?P<trade>xuất\s*,?\s*nhập\s+khẩu|\bXNK\b|xuất\s*-\s*nhập\s+khẩu|\bXK\s*,?\s*NK\b)"
+    r"|(?P<export>xuất\s+khẩu|\bXK\b)"
+    r"|(?P<import>nhập\s+khẩu|\bNK\b)"
+    r"|(?P<total>tổng\s+kim\s+ngạch|tổng\s+trị\s+giá)"
+    r"|(?P<generic>kim\s+ngạch|trị\s+giá)"
+    r"|(?P<surplus>thặng\s+dư|xuất\s+siêu)"
+    r"|(?P<deficit>nhập\s+siêu|thâm\s+hụt)",
+    re.IGNORECASE,
+)
+# Trade words that qualify something else ("DN xuất nhập khẩu", "mặt hàng xuất khẩu").
+_TRADE_CUE_QUALIFIES = re.compile(
+    r"(?:\bDN|doanh\s+nghiệp|mặt\s+hàng|nhóm\s+hàng|tờ\s+khai|thủ\s+tục|lượng|phương\s+tiện|"
+    r"dầu\s+thô|xăng\s+dầu|than|quặng|khoáng\s+sản)\s*$"
+)
+_BUDGET_CUES = re.compile(
+    r"thu\s+ngân\s+sách|thu\s+NSNN|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+thuế|"
+    r"thu\s+được|thu\s+đạt|nguồn\s+thu|tổng\s+thu|kết\s+quả\s+thu|\bthu\b|dự\s+toán|chỉ\s+tiêu",
+    re.IGNORECASE,
+)
+_REVENUE_CUES = re.compile(
+    r"thu\s+ngân\s+sách|thu\s+NSNN|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+thuế|"
+    r"thu\s+được|thu\s+đạt|nguồn\s+thu|tổng\s+thu|kết\s+quả\s+thu|\bthu\b",
+    re.IGNORECASE,
+)
+_ENFORCEMENT_CONTEXT = re.compile(
+    r"vi\s+phạm|buôn\s+lậu|bắt\s+giữ|khởi\s+tố|xử\s+phạt|tang\s+vật|gian\s+lận|vận\s+chuyển\s+trái\s+phép",
+    re.IGNORECASE,
+)
+_VIOLATION_VALUE_CUE = re.compile(r"trị\s+giá|giá\s+trị", re.IGNORECASE)
+_PENALTY_CUE = re.compile(
+    r"tiền\s+phạt|xử\s+phạt|số\s+tiền|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+ngân\s+sách",
+    re.IGNORECASE,
+)
+# Amounts inside a unit's total that the contract leaves out of scope (checked near the cue).
+_OUT_OF_SCOPE = re.compile(
+    r"thuế\s+(?:GTGT|giá\s+trị|nhập\s+khẩu|xuất\s+khẩu|TTĐB|tiêu\s+thụ|bảo\s+vệ|BVMT|thu\s+nhập)|"
+    r"mặt\s+hàng|nhóm\s+hàng|[Cc]ông\s+ty|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua|cảng|cửa\s+khẩu|[A-ZĐ])|"
+    r"chiếm|\bnợ\b|hoàn\s+thuế|ấn\s+định|truy\s+thu|trường\s+hợp|bình\s+quân|mỗi\s+(?:ngày|tháng)|"
+    r"trung\s+bình|tịch\s+thu|xăng\s+dầu|dầu\s+thô|\bthan\b|ô\s*tô|sắt\s+thép|điện\s+thoại|máy\s+vi\s+tính|"
+    r"dệt\s+may|giày\s+dép|nông\s+sản|thủy\s+sản|quặng|qua\s+cảng|khu\s+vực\s+[A-ZĐ]|địa\s+bàn\s+[A-ZĐ]|"
+    r"thị\s+trường|\bFDI\b|trong\s+nước|có\s+thuế|không\s+thuế|nộp\s+thuế|lô\s+hàng|nguồn\s+này|"
+    r"từ\s+nguồn|dự\s+án|số\s+lượng|\blượng\b|doanh\s+nghiệp\s+(?:trong|FDI|có\s+vốn|mới)|khối|"
+    r"hàng\s+năm|còn\s+phải|phải\s+(?:thực\s+hiện\s+)?thu|cần\s+(?:phải\s+)?thu|còn\s+lại|sau\s+thông\s+quan|"
+    r"kiểm\s+tra\s+sau|hậu\s+kiểm|KTSTQ|qua\s+công\s+tác"
+)
+# Words that put a whole clause outside a unit's total, wherever they stand in it.
+_CLAUSE_OUT_OF_SCOPE = re.compile(
+    r"có\s+thuế|không\s+thuế|\bFDI\b|trong\s+nước|mặt\s+hàng|nhóm\s+hàng|khối\s+doanh\s+nghiệp|"
+    r"doanh\s+nghiệp\s+mới|\bmột\s+số\b|\b(?:như|gồm)\s*:|xăng\s+dầu|dầu\s+thô|\bthan\b|quặng|"
+    r"sắt\s+thép|ô\s*tô|linh\s+kiện|phụ\s+tùng|điện\s+thoại|máy\s+vi\s+tính|dệt\s+may|giày\s+dép|"
+    r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình|\bchở\b|sản\s+lượng|"
+    r"doanh\s+thu|lợi\s+nhuận|giá\s+vốn|hai\s+nước|2\s+nước|song\s+phương|giữa\s+Việt\s+Nam|"
+    r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
+    r"Trung\s+Quốc|Hoa\s+Kỳ|\bMỹ\b|Nhật\s+Bản|Hàn\s+Quốc|\bEU\b|ASEAN|Ấn\s+Độ|Thái\s+Lan|Campuchia|"
+    r"\bLào\b(?!\s+Cai)|Đài\s+Loan|Indonesia|Malaysia|Singapore|\bNga\b|Australia|\bÚc\b|"
+    r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|GDP|nợ\s+công|bội\s+chi",
+    re.IGNORECASE,
+)
+# Other forces' enforcement figures are not customs' own.
+_OTHER_FORCES = re.compile(
+    r"Công\s+an|Biên\s+phòng|Bộ\s+đội|Quản\s+lý\s+thị\s+trường|QLTT|Cảnh\s+sát|Ban\s+Chỉ\s+đạo\s+389|"
+    r"lực\s+lượng\s+chức\s+năng\s+(?:của\s+)?tỉnh"
+)
+# Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
+_SENTENCE_SUB_AREA = re.compile(
+    r"(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
+)
+_SOURCE_AFTER = re.compile(
+    r"\s*(?:đồng|USD)?\s*từ\s+(?:công\s+tác|hoạt\s+động\s+kiểm\s+tra|kiểm\s+tra|nguồn)"
+)
+_NOT_A_LEVEL_AFTER = re.compile(
+    r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT))|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)"
+)
+# Paragraph-level sub-scopes: once named, later trade figures of the paragraph are about them.
+_SUB_SCOPE = re.compile(
+    r"khối\s+doanh\s+nghiệp|doanh\s+nghiệp\s+(?:trong\s+nước|FDI|có\s+vốn)|\bFDI\b|qua\s+cảng\s+biển"
+)
+# A value that is a difference, not a level ("tăng 6,6 tỷ USD", "tương đương tăng 132 tỷ").
+_DIFFERENCE_BEFORE = re.compile(
+    r"(?:tăng|giảm|hụt|cao\s+hơn|thấp\s+hơn|chênh\s+lệch|thêm|bớt|(?:giảm|hụt|tăng)\s+thu|tương\s+đương)"
+    r"(?:\s+(?:thêm|tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|mức|so\s+với[^,;()]*?))*\s*$",
+    re.IGNORECASE,
+)
+_THRESHOLD_BEFORE = re.compile(r"(?:mốc|ngưỡng|\btừ)\s*(?:trên|hơn|gần)?\s*$", re.IGNORECASE)
+_THRESHOLD_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*trở\s+lên")
+_ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s+tính", re.IGNORECASE)
+_TARGET_CUE = re.compile(
+    r"dự\s+toán|chỉ\s+tiêu|kế\s+hoạch|phấn\s+đấu|mục\s+tiêu|được\s+giao|giao\s+(?:thu|là)|giao\s*\(",
+    re.IGNORECASE,
+)
+_TARGET_AFTER = re.compile(r"^\s*\)?\s*(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)", re.IGNORECASE)
+_TARGET_TYPES = re.compile(
+    r"(?P<phan>chỉ\s+tiêu\s+phấn\s+đấu|mục\s+tiêu\s+phấn\s+đấu|phấn\s+đấu)"
+    r"|(?P<dutoan>dự\s+toán)"
+    r"|(?P<chitieu>chỉ\s+tiêu|kế\s+hoạch|được\s+giao|giao)",
+    re.IGNORECASE,
+)
+_ATTAINMENT_AFTER = re.compile(
+    r"^\s*(?:so\s+(?:với\s+)?)?(?:(?:của|tổng)\s+)?(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch|mục\s+tiêu|nhiệm\s+vụ\s+thu)",
+    re.IGNORECASE,
+)
+_ATTAINMENT_IN_SEGMENT = re.compile(r"so\s+với\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)", re.IGNORECASE)
+_BARE_ATTAINMENT_BEFORE = re.compile(
+    r"(?:đạt|hoàn\s+thành)(?:\s+(?:xấp\s+xỉ|gần|hơn|khoảng|trên|được))?\s*$", re.IGNORECASE
+)
+_CLAUSE_END_AFTER = re.compile(r"^\s*(?:[.;,…]|$|và\b)")
+_CHANGE_BEFORE = re.compile(
+    r"(?P<verb>tăng|giảm|sụt\s+giảm|sụt|thấp\s+hơn|cao\s+hơn|ít\s+hơn|nhiều\s+hơn)"
+    r"(?:\s+(?:tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|ở\s+mức|mức|thêm|chỉ|còn))*\s*$",
+    re.IGNORECASE,
+)
+_CHANGE_NOUN_BEFORE = re.compile(
+    r"mức\s+(?P<verb>tăng|giảm)(?:\s+(?:là|tới|đến|gần|hơn))*\s*$", re.IGNORECASE
+)
+_RATIO_BEFORE = re.compile(r"(?:bằng|đạt)(?:\s+(?:xấp\s+xỉ|gần|hơn|khoảng|trên))?\s*$", re.IGNORECASE)
+_COMPARED_AFTER = re.compile(
+    r"^\s*(?:so\s+với\s+)?(?:cùng\s+kỳ|năm\s+trước|tháng\s+trước|quý\s+trước|năm\s+\d{4})", re.IGNORECASE
+)
+_SO_VOI_TARGET_AFTER = re.compile(r"^\s*so\s+với\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch|mục\s+tiêu)")
+_SHARE_BEFORE = re.compile(
+    r"(?:chiếm|tỷ\s+trọng|tỉ\s+trọng|tỷ\s+lệ|lãi\s+suất|thuế\s+suất)[^,;]*$", re.IGNORECASE
+)
+_COMPARISON_VALUE_BEFORE = re.compile(
+    r"(?:cùng\s+kỳ(?:\s+năm\s+(?:trước|ngoái|\d{4})|\s+\d{4})?\s*[(:]?\s*(?:đạt|là|chỉ\s+đạt|ở\s+mức)?"
+    r"|\(\s*cùng\s+kỳ[^)]*)\s*$",
+    re.IGNORECASE,
+)
+_COMPARISON_VALUE_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*(?:của|trong)\s+cùng\s+kỳ", re.IGNORECASE)
+_COMPARISON_YEAR = re.compile(r"cùng\s+kỳ\s+(?:năm\s+)?(\d{4})", re.IGNORECASE)
+_OF_SUBJECT_AFTER = re.compile(r"\s*(?:đồng|USD)?\s*(?:của|thuộc)\s+")
+
+_COUNT_NOUNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^\s*(?:bộ\s+)?tờ\s+khai"), "declarations"),
+    (re.compile(r"^\s*(?:doanh\s+nghiệp|DN)\b(?!\s+mới)"), "enterprises"),
+    (re.compile(r"^\s*(?:lượt\s+(?:hành\s+khách|khách|người)|hành\s+khách)"), "passengers"),
+    (re.compile(r"^\s*vụ\b"), "cases"),
+]
+_ENTERPRISE_CONTEXT = re.compile(
+    r"(?:làm|giải\s+quyết|thực\s+hiện)\s+thủ\s+tục|thủ\s+tục\s+hải\s+quan|đăng\s+ký\s+(?:làm\s+)?(?:thủ\s+tục|tờ\s+khai)|"
+    r"tham\s+gia\s+(?:hoạt\s+động\s+)?(?:XNK|xuất\s+nhập\s+khẩu|xuất\s+khẩu|nhập\s+khẩu)|"
+    r"(?:DN|doanh\s+nghiệp)\s+(?:XNK|xuất\s+nhập\s+khẩu)",
+    re.IGNORECASE,
+)
+_ENTERPRISE_NOT = re.compile(
+    r"kiểm\s+tra|nghi\s+vấn|vi\s+phạm|\bnợ\b|cưỡng\s+chế|hồ\s+sơ|một\s+cửa|trong\s+tổng\s+số|mới",
+    re.IGNORECASE,
+)
+_CASE_ADMIN_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?\s+vi\s+phạm\s+hành\s+chính")
+_CASE_SUBTYPE_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:về\s+(?!pháp\s+luật)|có\s+dấu)")
+_CASE_CUES = re.compile(
+    r"(?P<refer>(?:chuyển|đề\s+nghị|kiến\s+nghị)[^,;.]{0,60}?khởi\s+tố)"
+    r"|(?P<criminal>khởi\s+tố)"
+    r"|(?P<admin>hành\s+chính)"
+    r"|(?P<violation>phát\s+hiện|bắt\s+giữ|vi\s+phạm|buôn\s+lậu|(?:xử\s+lý)(?=[^.;]*(?:vi\s+phạm|buôn\s+lậu)))",
+    re.IGNORECASE,
+)
+
+_TRADE_FAMILIES: frozenset[str] = frozenset({"trade_turnover", "export_turnover", "import_turnover"})
+
+
+# --- article state ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _State:
+    default_year: int
+    subject: str | None = None
+    subject_block: int = -1
+    unit_subject: str | None = None
+    branches: list[str] = field(default_factory=list)
+    year: int | None = None
+    period: tuple[date, date | None] | None = None
+    last_target_type: TargetType | None = None
+    trade_family: str | None = None
+    trade_family_block: int = -1
+    sub_scope_block: int = -1
+    enforcement_block: int = -1
+    sentence_index: int = 0
+    trade_family_sentence: int = -1
+    last_cuc: str | None = None
+    customs: bool = True  # the article talks about customs at all
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What one quantity reads as before it becomes a fact."""
+
+    metric: str
+    kind: Kind
+    value: Decimal
+    unit: Literal["VND", "USD", "percent", "count"]
+    bound: Literal["exact", "over", "under", "about"]
+    family: str
+    target_type: TargetType | None = None
+    assigned_by: str | None = None
+    comparison: bool = False
+
+
+def _resolve_mention(mention: SubjectMention, state: _State) -> str | None:
+    if not mention.subject.startswith(UNRESOLVED_PLACE):
+        return mention.subject
+    place = mention.subject[len(UNRESOLVED_PLACE) :]
+    for branch in reversed(state.branches):
+        if branch.endswith("-" + place) or branch == "chi-cuc:" + place:
+            return branch
+    return None
+
+
+_ASSIGNER_AFTER = re.compile(
+    r"(?:\s*(?:,|và)\s+(?:UBND|Ủy\s+ban|HĐND|Bộ|Tổng\s+cục|TCHQ|Cục|Quốc\s+hội)[^\d,;.:]{0,30}?)*"
+    r"\s*(?:đã\s+|đề\s+ra\s+|)(?:giao\b|xây\s+dựng)"
+)
+_ASSIGNER_BEFORE = re.compile(r"\bdo\s*$")
+
+
+def _sentence_subjects(sentence: str, state: _State) -> list[tuple[int, int, str]]:
+    """(start, end, subject) of the units the sentence talks about, assigners left out."""
+    result: list[tuple[int, int, str]] = []
+    for mention in find_subjects(sentence):
+        if _ASSIGNER_AFTER.match(sentence, mention.end) or _ASSIGNER_BEFORE.search(sentence[: mention.start]):
+            continue
+        subject = _resolve_mention(mention, state)
+        if subject is None:
+            continue
+        if subject.startswith("chi-cuc:") and subject not in state.branches:
+            state.branches.append(subject)
+        result.append((mention.start, mention.end, subject))
+    return result
+
+
+_TARGET_NOUNS = re.compile(
+    r"(?P<phan>chỉ\s+tiêu\s+phấn\s+đấu|mục\s+tiêu\s+phấn\s+đấu)|(?P<dutoan>dự\s+toán)|(?P<chitieu>chỉ\s+tiêu|kế\s+hoạch)",
+    re.IGNORECASE,
+)
+_TARGET_ASSIGNED = re.compile(r"giao", re.IGNORECASE)
+_TARGET_STRIVE = re.compile(r"phấn\s+đấu|mục\s+tiêu", re.IGNORECASE)
+
+
+def _target_type_of(text: str) -> TargetType | None:
+    """The target type ``text`` names: the nearest target noun, else "giao" (chỉ tiêu), else phấn đấu."""
+    found: TargetType | None = None
+    for match in _TARGET_NOUNS.finditer(text):
+        if match.group("phan"):
+            found = "phan-dau"
+        elif match.group("dutoan"):
+            found = "du-toan"
+        else:
+            found = "chi-tieu"
+    if found:
+        return found
+    if _TARGET_ASSIGNED.search(text):
+        return "chi-tieu"
+    if _TARGET_STRIVE.search(text):
+        return "phan-dau"
+    return None
+
+
+def _target_type_after(text: str) -> TargetType | None:
+    """The target type named right after an attainment ("chỉ tiêu dự toán" is du-toan)."""
+    head = text[:60]
+    match = _TARGET_TYPES.search(head)
+    if not match:
+        return None
+    if re.match(r"\s*dự\s+toán", head[match.start() :]) or re.search(r"^[^,;(]*dự\s+toán", head):
+        return "du-toan"
+    if match.group("phan") or re.search(r"^[^,;(]*phấn\s+đấu", head):
+        return "phan-dau"
+    return "chi-tieu"
+
+
+def _assigned_by(text: str, state: _State) -> str | None:
+    place = (
+        state.unit_subject.split(":", 1)[1]
+        if state.unit_subject and state.unit_subject.startswith("cuc:")
+        else None
+    )
+    for match in ASSIGNER_RE.finditer(text):
+        tail = text[match.end() : match.end() + 12]
+        head = text[max(0, match.start() - 20) : match.start()]
+        # "chỉ tiêu của Bộ Tài chính": a body that sets targets; "chỉ tiêu của Cục X là": its owner.
+        body = bool(match.group("btc") or match.group("qh") or match.group("ubnd"))
+        if re.match(r"\s*(?:đã\s+)?(?:giao|xây\s+dựng)", tail) or re.search(r"\bdo\s*$", head):
+            return assigner_id(match, place)
+        if body and re.search(r"\bcủa\s*$", head):
+            return assigner_id(match, place)
+    return None
+
+
+def _period_for(
+    masked: str, position: int, state: _State, sentence_years: list[tuple[int, int]]
+) -> tuple[date, date | None] | None:
+    year = _year_for(position, state, sentence_years)
+    found = find_periods(masked)
+    mentions = [m for m in found if m.position < position]
+    if not mentions:
+        # "kim ngạch 27,9 tỷ USD trong tháng 12/2020": the period named right after the number.
+        mentions = [m for m in found if position < m.position <= position + 40]
+        mentions = mentions[:1]
+    if mentions:
+        try:
+            return mentions[-1].resolve(year)
+        except ValueError:
+            return None
+    return state.period
+
+
+def _year_for(position: int, state: _State, sentence_years: list[tuple[int, int]]) -> int:
+    before = [y for p, y in sentence_years if p < position]
+    if before:
+        return before[-1]
+    if sentence_years:
+        return sentence_years[0][1]
+    return state.year or state.default_year
+
+
+def _shift_year(period: tuple[date, date | None] | None, year: int | None) -> tuple[date, date | None] | None:
+    if period is None:
+        return None
+    start, end = period
+    target_year = year if year else start.year - 1
+    try:
+        return (
+            start.replace(year=target_year),
+            end.replace(year=target_year + (end.year - start.year)) if end else None,
+        )
+    except ValueError:
+        return None
+
+
+# --- classification -----------------------------------------------------------------------------------
+
+
+def _classify_count(
+    sentence: str, quantity: Quantity, segment: str, after: str, before: str
+) -> tuple[str, Decimal] | None:
+    if quantity.unit is not None:
+        return None
+    value = quantity.value
+    if value != value.to_integral_value():
+        return None
+    if _COUNT_DIFFERENCE.search(segment) or re.search(r"\bchở\b|[Cc]ông\s+ty", segment):
+        return None
+    noun = _count_noun(after, segment)
+    if noun is None:
+        return None
+    breakdown = [m.start() for m in re.finditer(r"trong\s+(?:đó|số)", before, re.IGNORECASE)]
+    if breakdown and _has_number(before[: breakdown[-1]]):
+        return None  # "..., trong đó 228 doanh nghiệp trong tỉnh": a part of the total before it
+    if _COUNT_SUB_AFTER.match(after):
+        return None
+    if noun == "enterprises":
+        context = before + " " + after[:60]
+        if not _ENTERPRISE_CONTEXT.search(context) or _ENTERPRISE_NOT.search(before[-80:] + after[:40]):
+            return None
+        return "enterprises", value
+    if noun == "declarations" and (
+        _DECLARATION_NOT.search(before[-80:]) or re.search(r"luồng|phân\s+(?:Vàng|Đỏ|Xanh)", after[:40])
+    ):
+        return None
+    if _CLAUSE_OUT_OF_SCOPE.search(segment[-100:]) or _COUNT_SCOPE.search(before[-100:] + after[:50]):
+        return None
+    if noun != "cases":
+        return noun, value
+    if _OTHER_FORCES.search(before) and not re.search(r"[Hh]ải\s+quan", before):
+        return None
+    if _CASE_SUBTYPE_AFTER.match(after):
+        return None
+    if _CASE_ADMIN_AFTER.match(after):
+        return "administrative_penalties", value
+    cue: str | None = None
+    for match in _CASE_CUES.finditer(before):
+        cue = match.lastgroup
+    after_cue = re.match(r"\s*vụ(?:\s+việc)?\s+(?P<w>án\s+hình\s+sự|buôn\s+lậu|vi\s+phạm)", after)
+    if cue is None and after_cue:
+        cue = "criminal" if after_cue.group("w").startswith("án") else "violation"
+    if cue == "refer":
+        return "criminal_referrals", value
+    if cue == "criminal":
+        return "criminal_cases", value
+    if cue == "admin":
+        return "administrative_penalties", value
+    if cue == "violation":
+        return "violations", value
+    return None
+
+
+_COUNT_SUB_AFTER = re.compile(
+    r"[^,;.]{0,40}?(?:qua\s+cảng|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b)", re.IGNORECASE
+)
+_ANY_NUMBER = re.compile(r"\d")
+
+
+def _has_number(text: str) -> bool:
+    return bool(_ANY_NUMBER.search(text))
+
+
+_DECLARATION_NOT = re.compile(
+    r"tham\s+vấn|bác\s+bỏ|kiểm\s+tra|luồng|sai\s+sót|\bhủy|\bsửa|bổ\s+sung|\bnợ\b|vi\s+phạm|ấn\s+định|"
+    r"điện\s+tử\s+hóa|giấy|chứng\s+từ",
+    re.IGNORECASE,
+)
+_COUNT_SCOPE = re.compile(
+    r"đường\s+(?:bộ|biển|hàng\s+không|sắt)\s+\d|tuyến\s+đường|phòng\s+vệ|bán\s+phá\s+giá|trợ\s+cấp|"
+    r"tiền\s+chất|lô\s+hàng\s+này",
+    re.IGNORECASE,
+)
+_COUNT_DIFFERENCE = re.compile(
+    r"(?:tương\s+đương|tương\s+ứng)(?:\s+với)?\s*(?:hơn|gần|khoảng)?\s*$", re.IGNORECASE
+)
+
+
+def _count_noun(after: str, segment: str) -> str | None:
+    for pattern, noun in _COUNT_NOUNS:
+        if pattern.match(after):
+            return noun
+    if re.match(r"\s*(?:người|lượt)\b", after) and re.search(r"hành\s+khách|lượt\s+khách", segment):
+        return "passengers"
+    return None
+
+
+def _money_family(sentence: str, window: str, state: _State, block: int) -> tuple[str, int] | None:
+    """Which VND metric an amount is, from the nearest cue before it, and where that cue starts."""
+    enforcement = bool(_ENFORCEMENT_CONTEXT.search(sentence)) or state.enforcement_block == block
+    cues: list[tuple[int, str]] = []
+    for match in _BUDGET_CUES.finditer(window):
+        cues.append((match.start(), "budget"))
+    for match in _VIOLATION_VALUE_CUE.finditer(window):
+        cues.append((match.start(), "violations_value"))
+    for match in _PENALTY_CUE.finditer(window):
+        cues.append((match.start(), "penalty_revenue"))
+    if not cues:
+        return None
+    cues.sort(key=lambda c: c[0])
+    last_position = cues[-1][0]
+    nearest = {kind for pos, kind in cues if pos == last_position}
+    if enforcement:
+        if re.search(r"tịch\s+thu", sentence, re.IGNORECASE):
+            return None
+        if "violations_value" in nearest:
+            return "violations_value", last_position
+        if "penalty_revenue" in nearest or "budget" in nearest:
+            if not _ENFORCEMENT_CONTEXT.search(sentence) and not re.search(
+                r"số\s+tiền|tiền\s+phạt|xử\s+phạt", window, re.IGNORECASE
+            ):
+                return "budget", last_position
+            return "penalty_revenue", last_position
+        return None
+    if "budget" in nearest or "penalty_revenue" in nearest:
+        if re.search(r"số\s+tiền|tiền\s+phạt|xử\s+phạt", window[last_position:], re.IGNORECASE):
+            return None
+        return "budget", last_position
+    return None
+
+
+# --- the sentence reader ------------------------------------------------------------------------------
+
+
+def _meaningful(sentence: str, quantity: Quantity) -> bool:
+    """Amounts, percentages and counts of something; bare numbers ("tháng 7", "35 cục") are not."""
+    if quantity.unit is not None or quantity.scaled:
+        return True
+    after = sentence[quantity.end : quantity.end + 30]
+    segment_start = max(0, quantity.start - 60)
+    return _count_noun(after, sentence[segment_start : quantity.start]) is not None
+
+
+def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
+    quantities = [q for q in find_quantities(sentence) if _meaningful(sentence, q)]
+    masked = mask_comparisons(sentence)
+    sentence_years = year_mentions(masked)
+    subjects = _sentence_subjects(sentence, state)
+    facts: list[Fact] = []
+    governing: _Reading | None = None
+    governing_period: tuple[date, date | None] | None = None
+    governing_subject: str | None = None
+    rejected_clause = -1  # the clause (by ';' count) whose headline amount was out of scope
+    first_usd_family: str | None = None
+    for index, quantity in enumerate(quantities):
+        previous_end = quantities[index - 1].end if index else 0
+        segment = sentence[previous_end : quantity.start]
+        before = sentence[: quantity.start]
+        clause_index = before.count(";")
+        clause_start = before.rfind(";") + 1
+        clause = before[clause_start:]
+        next_start = quantities[index + 1].start if index + 1 < len(quantities) else len(sentence)
+        after = sentence[quantity.end : quantity.end + 80]
+        phrase_after = sentence[quantity.end : next_start]
+        semicolon = phrase_after.find(";")
+        if semicolon >= 0:
+            phrase_after = phrase_after[:semicolon]
+        if _SUB_SCOPE.search(before):
+            state.sub_scope_block = block
+        # Scope words before a unit named in the clause ("Một số đơn vị ... như Cục Hải quan X đạt") do
+        # not reach the number after it.
+        scope_from = max(
+            (
+                end - clause_start
+                for _, end, subject in subjects
+                if clause_start <= end <= quantity.start and subject.startswith(("cuc:", "chi-cuc:"))
+            ),
+            default=0,
+        )
+
+        outcome = _read_quantity(
+            sentence,
+            quantity,
+            segment,
+            clause,
+            before,
+            after,
+            phrase_after,
+            governing,
+            state,
+            block,
+            scope_from,
+        )
+        if outcome == "out-of-scope":
+            rejected_clause = clause_index
+            governing = None
+            continue
+        if outcome is None:
+            continue
+        reading = outcome
+        if rejected_clause >= 0 and not _new_subject_in(segment, subjects, previous_end):
+            continue
+        subject = _subject_for(
+            reading, quantity, subjects, sentence, state, block, governing, governing_subject
+        )
+        if subject is None:
+            continue
+        period: tuple[date, date | None] | None
+        derived = reading.metric == "budget_revenue_attainment" or reading.metric.endswith("_change")
+        if derived and governing is not None:
+            period = governing_period
+        else:
+            period = _period_for(masked, quantity.start, state, sentence_years)
+        if reading.comparison:
+            match = _COMPARISON_YEAR.search(segment + after[:30])
+            period = _shift_year(period, int(match.group(1)) if match else None)
+        if reading.kind == "target":
+            year = period[0].year if period else _year_for(quantity.start, state, sentence_years)
+            period = (date(year, 1, 1), date(year, 12, 31))
+        if reading.target_type:
+            state.last_target_type = reading.target_type
+        facts.append(
+            Fact(
+                subject=subject,
+                metric=reading.metric,
+                kind=reading.kind,
+                value=reading.value,
+                unit=reading.unit,
+                bound=reading.bound,
+                period_start=period[0] if period else None,
+                period_end=period[1] if period else None,
+                target_type=reading.target_type,
+                assigned_by=reading.assigned_by,
+                evidence=sentence,
+            )
+        )
+        if reading.unit == "USD" and first_usd_family is None and not reading.comparison:
+            first_usd_family = reading.family
+        # A target in brackets does not govern the change that follows an actual amount.
+        governs = reading.kind != "target" or governing is None or governing.kind == "target"
+        if reading.unit != "percent" and not reading.comparison and governs:
+            governing = reading
+            governing_period = period
+            governing_subject = subject
+
+    _carry_state(sentence, masked, sentence_years, subjects, state, block, first_usd_family)
+    return facts
+
+
+def _new_subject_in(segment: str, subjects: list[tuple[int, int, str]], offset: int) -> bool:
+    end = offset + len(segment)
+    return any(offset <= start < end for start, _, _ in subjects)
+
+
+def _carry_state(
+    sentence: str,
+    masked: str,
+    sentence_years: list[tuple[int, int]],
+    subjects: list[tuple[int, int, str]],
+    state: _State,
+    block: int,
+    usd_family: str | None,
+) -> None:
+    if sentence_years:
+        state.year = sentence_years[-1][1]
+    periods = find_periods(masked)
+    if periods:
+        with contextlib.suppress(ValueError):
+            state.period = periods[-1].resolve(_year_for(periods[-1].position, state, sentence_years))
+    if subjects:
+        state.subject = subjects[-1][2]
+        state.subject_block = block
+        units = [s for _, _, s in subjects if s != "ca-nuoc"]
+        if units:
+            state.unit_subject = units[-1]
+    if _ENFORCEMENT_CONTEXT.search(sentence):
+        state.enforcement_block = block
+    if usd_family:
+        state.trade_family = usd_family
+        state.trade_family_block = block
+        state.trade_family_sentence = state.sentence_index
+    cucs = [s for _, _, s in subjects if s.startswith("cuc:")]
+    if cucs:
+        state.last_cuc = cucs[-1]
+    state.sentence_index += 1
+
+
+def _subject_for(
+    reading: _Reading,
+    quantity: Quantity,
+    subjects: list[tuple[int, int, str]],
+    sentence: str,
+    state: _State,
+    block: int,
+    governing: _Reading | None,
+    governing_subject: str | None,
+) -> str | None:
+    is_trade = reading.family in _TRADE_FAMILIES or reading.family == "trade_balance"
+    if reading.unit == "percent" and governing is not None and governing_subject is not None:
+        return governing_subject
+    explicit = [
+        s
+        for start, _, s in subjects
+        if start < quantity.start
+        and not (is_trade and s == "tong-cuc" and _SOURCE_BEFORE.search(sentence[:start]))
+    ]
+    if _OF_SUBJECT_AFTER.match(sentence, quantity.end):
+        for start, _, subject in subjects:
+            if quantity.end <= start <= quantity.end + 16:
+                explicit.append(subject)
+                break
+    if explicit:
+        subject = explicit[-1]
+        if subject == "ca-nuoc" and not is_trade:
+            return state.unit_subject or ("tong-cuc" if state.customs else None)
+        return subject
+    if state.subject is None:
+        # Nothing named yet: a unit named later in the sentence ("..., theo Tổng cục Hải quan"), else the
+        # sector as a whole, but only in an article about customs.
+        later = [s for start, _, s in subjects if start >= quantity.end]
+        if later:
+            return later[0] if is_trade or later[0] != "ca-nuoc" else None
+        if not state.customs:
+            return None
+    carried = state.subject or "tong-cuc"
+    if (
+        carried.startswith("chi-cuc:")
+        and state.last_cuc
+        and re.search(r"trên\s+địa\s+bàn(?!\s+[A-ZĐ])", sentence)
+    ):
+        carried = state.last_cuc
+    if is_trade:
+        if carried == "tong-cuc" and state.subject_block != block:
+            return "ca-nuoc"
+        return carried
+    if carried == "ca-nuoc":
+        return state.unit_subject or "tong-cuc"
+    return carried
+
+
+ReadOutcome = _Reading | Literal["out-of-scope"] | None
+
+
+def _in_sub_scope(before: str, state: _State, block: int) -> bool:
+    """A sub-area or FDI-only... scope set before the number, in the paragraph or the sentence."""
+    if state.sub_scope_block == block:
+        return True
+    return bool(_SENTENCE_SUB_AREA.search(_strip_units(before)))
+
+
+def _out_of_scope(clause: str, cue_position: int, scope_from: int = 0) -> bool:
+    """Scope words near the metric's cue, or anywhere in the clause after the last unit it names."""
+    near = _strip_units(clause[max(0, cue_position - 30, scope_from) :])
+    return bool(
+        _OUT_OF_SCOPE.search(near)
+        or _AVERAGE_BEFORE_CUE.search(clause[max(0, cue_position - 15) : cue_position])
+        or _CONTRIBUTION_BEFORE.search(clause)
+        or _CLAUSE_OUT_OF_SCOPE.search(_strip_units(clause[scope_from:]))
+    )
+
+
+_AVERAGE_BEFORE_CUE = re.compile(r"bình\s+quân|trung\s+bình|\bmỗi", re.IGNORECASE)
+# "đóng góp (số thu) X tỷ": what a group of enterprises brought in, not the unit's total.
+_CONTRIBUTION_BEFORE = re.compile(r"đóng\s+góp(?:\s+(?:thêm|được|số\s+thu))*\s*$", re.IGNORECASE)
+
+
+def _read_quantity(
+    sentence: str,
+    quantity: Quantity,
+    segment: str,
+    clause: str,
+    before: str,
+    after: str,
+    phrase_after: str,
+    governing: _Reading | None,
+    state: _State,
+    block: int,
+    scope_from: int = 0,
+) -> ReadOutcome:
+    if quantity.unit == "percent":
+        return _read_percent(quantity, segment, clause, after, phrase_after, governing, state, block)
+    count = _classify_count(sentence, quantity, segment, after, before)
+    if count is not None:
+        metric, value = count
+        kind: Kind = "estimate" if _ESTIMATE.search(segment) else "actual"
+        return _Reading(metric, kind, value, "count", quantity.bound, family="count:" + metric)
+    if not quantity.scaled and quantity.unit is None:
+        return None
+    if _DIFFERENCE_BEFORE.search(segment) or _THRESHOLD_BEFORE.search(segment):
+        return None
+    if re.search(r"vượt\s*$", segment) and re.match(r"[^,;]{0,40}so\s+với", _blank_parentheses(after)):
+        return None  # "vượt 6,6 tỷ USD so với cùng kỳ": a difference
+    if _THRESHOLD_AFTER.match(after) or _NOT_A_LEVEL_AFTER.match(after):
+        return None
+    if _SOURCE_AFTER.match(after) or _in_sub_scope(before, state, block):
+        return "out-of-scope"
+    comparison = bool(_COMPARISON_VALUE_BEFORE.search(segment) or _COMPARISON_VALUE_AFTER.match(after))
+    if quantity.unit == "USD":
+        return _read_usd(quantity, segment, clause, before, sentence, comparison, state, block, scope_from)
+    found = _money_family(before, _blank_parentheses(clause), state, block)
+    if found is None:
+        return None
+    family, cue_position = found
+    if _out_of_scope(clause, cue_position, scope_from):
+        return "out-of-scope"
+    if family != "budget" and _OTHER_FORCES.search(before) and not re.search(r"[Hh]ải\s+quan", before):
+        return None
+    metric = "budget_revenue" if family == "budget" else family
+    kind, target_type, assigned = _kind_of(segment, after, phrase_after, before, state)
+    bound = quantity.bound
+    if bound == "exact" and _AT_LEAST_CHUNK.match(segment[segment.rfind(",") + 1 :]):
+        bound = "over"  # "tối thiểu thu đạt 300.000 tỷ"
+    if comparison:
+        kind, target_type, assigned = "actual", None, None
+    if family != "budget" and kind == "target":
+        return None
+    return _Reading(
+        metric,
+        kind,
+        quantity.value,
+        "VND",
+        bound,
+        family=family,
+        target_type=target_type,
+        assigned_by=assigned,
+        comparison=comparison,
+    )
+
+
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+def _strip_units(text: str) -> str:
+    """Branch names carry words like "khu vực" or "cảng" that are not sub-areas."""
+    return CHI_CUC_RE.sub(" ", text)
+
+
+def _blank_parentheses(text: str) -> str:
+    """Closed brackets blanked (same length): their cues do not govern the number after them."""
+    return _PARENTHESES.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_ACTUAL_CUE = re.compile(r"đạt|thu\s+được|thực\s+hiện|kết\s+quả", re.IGNORECASE)
+_PAREN_AFTER_UNIT = re.compile(r"\(\s*$")
+
+
+def _kind_of(
+    segment: str, after: str, phrase_after: str, before: str, state: _State
+) -> tuple[Kind, TargetType | None, str | None]:
+    target_after = _TARGET_AFTER.match(after)
+    chunk = segment if _PAREN_AFTER_UNIT.search(segment) else _last_chunk(segment)
+    target_here = bool(_TARGET_CUE.search(chunk)) and (
+        _STRIVE_BEFORE.search(chunk) is not None or not _ACTUAL_CUE.search(chunk[_last_target_cue(chunk) :])
+    )
+    if not target_here and not target_after and _PAREN_AFTER_UNIT.search(segment):
+        # "... chỉ tiêu ... là Chi cục X (21.900 tỷ đồng)": a bracketed amount takes the sentence's last cue.
+        last_target = _last_target_cue(before)
+        last_actual = max((m.start() for m in _ACTUAL_CUE.finditer(before)), default=-1)
+        target_here = last_target > last_actual and last_target > 0
+        if target_here:
+            chunk = before
+    if target_here or target_after:
+        if target_after:
+            target_type = _target_type_after(after[target_after.start() :]) or "chi-tieu"
+        else:
+            target_type = _target_type_of(chunk) or "chi-tieu"
+        assigned = _assigned_by(chunk + " " + phrase_after[:60], state)
+        return "target", target_type, assigned
+    if _ESTIMATE.search(segment):
+        return "estimate", None, None
+    return "actual", None, None
+
+
+_BOUND_ONLY = re.compile(
+    r"^\s*(?:đạt\s+)?(?:tối\s+thiểu|ít\s+nhất|tối\s+đa|khoảng|hơn|trên)?\s*(?:thu\s+)?(?:đạt\s+)?(?:là\s+)?$"
+)
+_AT_LEAST_CHUNK = re.compile(r"^\s*(?:tối\s+thiểu|ít\s+nhất)\b")
+
+
+def _last_chunk(segment: str) -> str:
+    """The comma-separated piece a number sits in; "..., tối thiểu 300.000" reaches one piece further back."""
+    cut = segment.rfind(",")
+    chunk = segment[cut + 1 :]
+    if cut > 0 and _BOUND_ONLY.match(chunk):
+        chunk = segment[segment.rfind(",", 0, cut) + 1 :]
+    return chunk
+
+
+def _last_target_cue(text: str) -> int:
+    return max((m.start() for m in _TARGET_CUE.finditer(text)), default=0)
+
+
+def _read_usd(
+    quantity: Quantity,
+    segment: str,
+    clause: str,
+    before: str,
+    sentence: str,
+    comparison: bool,
+    state: _State,
+    block: int,
+    scope_from: int = 0,
+) -> ReadOutcome:
+    family, cue_position = _trade_family_at(_blank_parentheses(clause))
+    if family == "trade_turnover" and _only_total_cue(clause):
+        # "Với tổng trị giá đạt X, quy mô kim ngạch xuất khẩu ...": the total of the metric named next.
+        following = re.split(r"[;]|\d", sentence[quantity.end : quantity.end + 60], maxsplit=1)[0]
+        named_next, _ = _trade_family_at(following)
+        if named_next in ("export_turnover", "import_turnover"):
+            family = named_next
+    window_start = cue_position if family else len(clause) - len(segment) + 30
+    if family is None:
+        family, _ = _trade_family_at(before)
+    if family is None:
+        following = sentence[quantity.end : quantity.end + 60]
+        following = re.split(r"trong\s+đó|[;]", following, maxsplit=1, flags=re.IGNORECASE)[0]
+        family, _ = _trade_family_at(following)
+    if (
+        family is None
+        and state.trade_family_block == block
+        and state.trade_family_sentence == state.sentence_index - 1
+    ):
+        family = state.trade_family
+    if family is None:
+        return None
+    if _out_of_scope(clause, window_start, scope_from):
+        return "out-of-scope"
+    value = quantity.value
+    metric = family
+    if family == "trade_balance_deficit":
+        metric, value = "trade_balance", -value
+        family = "trade_balance"
+    kind: Kind = "estimate" if _ESTIMATE.search(segment) else "actual"
+    if _TARGET_CUE.search(segment[segment.rfind(",") + 1 :]):
+        kind = "target"
+    if comparison:
+        kind = "actual"
+    return _Reading(metric, kind, value, "USD", quantity.bound, family=family, comparison=comparison)
+
+
+_AMOUNT_IN = re.compile(r"\d\s*(?:%|tỷ|tỉ|triệu|nghìn|ngàn|USD)")
+
+
+def _only_total_cue(clause: str) -> bool:
+    """The clause names a total ("tổng trị giá") but not which trade flow it is."""
+    kinds = {m.lastgroup for m in _TRADE_CUES.finditer(clause)}
+    return bool(kinds) and kinds <= {"total", "generic"}
+
+
+def _trade_family_at(text: str) -> tuple[str | None, int]:
+    """The trade metric family the last trade cue in ``text`` names, and where that cue starts."""
+    family: str | None = None
+    specific: str | None = None
+    position = 0
+    specific_end = 0
+    for match in _TRADE_CUES.finditer(text):
+        if _TRADE_CUE_QUALIFIES.search(text[max(0, match.start() - 20) : match.start()]):
+            continue
+        kind = match.lastgroup
+        position = match.start()
+        if kind in ("trade", "export", "import", "surplus", "deficit"):
+            specific_end = match.end()
+        if kind == "trade":
+            family = specific = "trade_turnover"
+        elif kind == "export":
+            family = specific = "export_turnover"
+        elif kind == "import":
+            family = specific = "import_turnover"
+        elif kind == "total":
+            between = text[specific_end : match.start()] if specific else ""
+            inherit = specific in ("export_turnover", "import_turnover") and not _AMOUNT_IN.search(between)
+            family = specific if inherit else "trade_turnover"
+        elif kind == "generic":
+            family = specific or "trade_turnover"
+        elif kind == "surplus":
+            family = specific = "trade_balance"
+        elif kind == "deficit":
+            family = specific = "trade_balance_deficit"
+    return family, position
+
+
+_SOURCE_BEFORE = re.compile(r"(?:theo|dữ\s+liệu|số\s+liệu|thống\s+kê|báo\s+cáo|của|từ)\s*$", re.IGNORECASE)
+_REFERS_BACK = re.compile(r"\s*(?:tương\s+ứng|tương\s+đương)", re.IGNORECASE)
+_EXCEEDED_BY = re.compile(
+    r"vượt(?:\s+mức)?(?:\s+(?P<bound>tối\s+thiểu|ít\s+nhất|hơn|trên|khoảng))?\s*$", re.IGNORECASE
+)
+_STRIVE_BEFORE = re.compile(r"phấn\s+đấu|mục\s+tiêu", re.IGNORECASE)
+_ABOUT_AFTER = re.compile(
+    r"\s*(?:\([^)]*\)\s*)?về\s+(?P<what>kim\s+ngạch|trị\s+giá|số\s+thu)?", re.IGNORECASE
+)
+
+
+def _segment_family(segment: str) -> tuple[str | None, int]:
+    """The family of the nearest metric cue in a percentage's own segment (trade or budget)."""
+    trade, trade_pos = _trade_family_at(segment)
+    budget_positions = [m.start() for m in _REVENUE_CUES.finditer(segment)]
+    budget_pos = budget_positions[-1] if budget_positions else -1
+    if trade and (not budget_positions or trade_pos > budget_pos):
+        return trade, trade_pos
+    if budget_positions:
+        return "budget", budget_pos
+    return None, 0
+
+
+def _read_percent(
+    quantity: Quantity,
+    segment: str,
+    clause: str,
+    after: str,
+    phrase_after: str,
+    governing: _Reading | None,
+    state: _State,
+    block: int,
+) -> ReadOutcome:
+    in_segment = _ATTAINMENT_IN_SEGMENT.search(_last_chunk(segment))
+    if _SHARE_BEFORE.search(segment) and not in_segment:
+        return None
+    about = _ABOUT_AFTER.match(after)
+    if about and not about.group("what"):
+        return None  # "giảm 22% về tờ khai", "về lượng": a change of something else
+    if governing is None and _in_sub_scope(clause, state, block):
+        return "out-of-scope"
+    own = segment if governing is not None else _last_chunk(segment)
+    if governing is None and _REFERS_BACK.match(own):
+        own = clause  # "..., tương ứng mức giảm 14%": the change of the amount named before
+    family, cue_position = _segment_family(own)
+    cue_position += len(segment) - len(own) if len(own) <= len(segment) else 0
+    if family is None and governing is None and in_segment:
+        family = "budget"  # "đạt tỷ lệ (so với chỉ tiêu) cao nhất là 59%"
+    elif family is not None:
+        if _out_of_scope(segment, cue_position) or (governing is None and _out_of_scope(clause, len(clause))):
+            return "out-of-scope"
+    elif governing is not None:
+        family = governing.family
+    else:
+        return None
+    kind: Kind = governing.kind if governing is not None else "actual"
+    if _ESTIMATE.search(segment):
+        kind = "estimate"
+    change = _CHANGE_BEFORE.search(segment) or _CHANGE_NOUN_BEFORE.search(segment)
+    value = quantity.value
+    bound = quantity.bound
+
+    if family == "budget" and not change:
+        attainment_after = _ATTAINMENT_AFTER.match(after)
+        bare = (
+            _BARE_ATTAINMENT_BEFORE.search(segment)
+            and _CLAUSE_END_AFTER.match(after)
+            and not _COMPARED_AFTER.match(after)
+        )
+        if attainment_after or in_segment or bare:
+            if attainment_after:
+                target_type = _target_type_after(after[attainment_after.start() :]) or "chi-tieu"
+            elif in_segment:
+                target_type = _target_type_after(segment[in_segment.start() :]) or "chi-tieu"
+            else:
+                target_type = state.last_target_type or "chi-tieu"
+            exceeded = _EXCEEDED_BY.search(segment)
+            if exceeded:
+                value = value + _HUNDRED
+                if not exceeded.group("bound"):
+                    bound = "exact"  # "vượt 5,6%" is exactly 105,6%, not "over 5,6%"
+            assigned = _assigned_by(phrase_after[:80], state)
+            attain_kind: Kind = "estimate" if kind == "estimate" else "actual"
+            if _STRIVE_BEFORE.search(segment[segment.rfind(",") + 1 :]):
+                attain_kind = "target"  # "phấn đấu hoàn thành vượt 5% dự toán": a goal, not a result
+            return _Reading(
+                "budget_revenue_attainment",
+                attain_kind,
+                value,
+                "percent",
+                bound,
+                family=family,
+                target_type=target_type,
+                assigned_by=assigned,
+            )
+    if _SO_VOI_TARGET_AFTER.match(after):
+        return None
+    if change:
+        if re.search(r"giảm|sụt|thấp|ít", change.group("verb"), re.IGNORECASE):
+            value = -value
+    elif _RATIO_BEFORE.search(segment) and _COMPARED_AFTER.match(after):
+        value = value - _HUNDRED
+    else:
+        return None
+    metric = _change_metric(family)
+    if metric is None:
+        return None
+    change_target_type = governing.target_type if governing is not None and kind == "target" else None
+    return _Reading(metric, kind, value, "percent", bound, family=family, target_type=change_target_type)
+
+
+def _change_metric(family: str) -> str | None:
+    if family == "budget":
+        return "budget_revenue_change"
+    if family in _TRADE_FAMILIES:
+        return family + "_change"
+    if family == "trade_balance":
+        return "trade_balance_change"  # outside the scored list on purpose
+    if family.startswith("count:"):
+        return family[len("count:") :] + "_change"
+    return family + "_change"
+
+
+# --- the article --------------------------------------------------------------------------------------
+
+
+def _is_summary_block(text: str) -> bool:
+    """Headings: short, no sentence punctuation at the end."""
+    return len(text) < 160 and not _ENDS_LIKE_PROSE.search(text)
+
+
+def _consistent(summary: Fact, body: Fact) -> bool:
+    """A rounded headline number ("hơn 30.000 tỷ") agrees with the exact one the body gives."""
+    if summary.subject != body.subject or summary.metric != body.metric:
+        return False
+    s, b = summary.value, body.value
+    if s == b:
+        return True
+    tolerance = abs(b) * Decimal("0.001")
+    if summary.unit == "percent":
+        tolerance = max(tolerance, Decimal("0.01"))
+    if abs(s - b) <= tolerance:
+        return True
+    s, b = abs(s), abs(b)
+    if (summary.value < 0) != (body.value < 0):
+        return False
+    if summary.bound == "over":
+        return s <= b <= s * Decimal("1.25")
+    if summary.bound == "under":
+        return s * Decimal("0.8") <= b <= s
+    if summary.bound == "about":
+        return abs(s - b) <= abs(s) * Decimal("0.1")
+    return False
+
+
+def extract_facts(article: Article) -> list[Fact]:
+    """The article's facts in reading order, one per identity, summaries merged into the body's facts."""
+    published_year = article.published.year if article.published else date.today().year
+    state = _State(default_year=published_year)
+    state.customs = any(_CUSTOMS.search(text) for text in (article.title, article.lead, *article.blocks))
+    body: list[Fact] = []
+    summaries: list[Fact] = []
+    blocks: list[tuple[str, bool]] = []
+    if article.title:
+        blocks.append((article.title, True))
+    if article.lead:
+        blocks.append((article.lead, False))
+    for block_text in article.blocks:
+        for text in block_text.split("\n"):
+            if text.strip():
+                blocks.append((text.strip(), _is_summary_block(text.strip())))
+    lead_facts: list[Fact] = []
+    for block_index, (text, summary) in enumerate(blocks):
+        if _CAPTION.search(text):
+            continue
+        is_lead = bool(article.lead) and block_index == (1 if article.title else 0) and text == article.lead
+        for original in split_sentences(text):
+            # Some pages use decomposed diacritics ("ty" + combining hook): read the NFC form, keep the
+            # sentence as it stands for the evidence.
+            sentence = unicodedata.normalize("NFC", original)
+            facts = _read_sentence(sentence, state, block_index)
+            if sentence != original:
+                facts = [replace(f, evidence=original) for f in facts]
+            if summary:
+                summaries.extend(facts)
+            elif is_lead:
+                lead_facts.extend(facts)
+            else:
+                body.extend(facts)
+    kept_lead = [f for f in lead_facts if not any(_consistent(f, b) for b in body)]
+    main = kept_lead + body
+    kept_summaries = [f for f in summaries if not any(_consistent(f, b) for b in main)]
+    result: list[Fact] = []
+    seen: set[tuple[str, ...]] = set()
+    for fact in _in_reading_order(kept_summaries, main, article):
+        # A number restated later (e.g. a target named again with fewer words) is the same fact.
+        stated = fact.identity()[:4] + fact.identity()[6:8]
+        if fact.identity() in seen or stated in seen:
+            continue
+        seen.add(fact.identity())
+        seen.add(stated)
+        result.append(fact)
+    return result
+
+
+def _in_reading_order(summaries: list[Fact], main: list[Fact], article: Article) -> list[Fact]:
+    # Title facts first (they are read first), then lead and body in order; headings stay where they are
+    # relative to each other. Deterministic either way.
+    return [replace(f) for f in summaries] + main

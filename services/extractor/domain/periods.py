@@ -1,0 +1,128 @@
+"""Periods a number covers: "năm 2020", "9 tháng", "quý 3/2020", "tháng 9", "đến hết 15/10", "đến nay".
+
+Yearless mentions are resolved later (the year comes from the sentence, else the nearest earlier mention
+in the article, else the article's date), so a mention carries only what its words fix.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_YEAR = r"(?:19|20)\d\d"
+_ROMAN_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+# Comparisons name other periods ("so với cùng kỳ năm 2019", "so với tháng trước"): they are masked out
+# before looking for the period a number covers, and their years are not "the current year".
+COMPARISON_RE = re.compile(
+    r"(?:so\s+với|cùng\s+kỳ|với\s+năm\s+(?=\d))[^,;.()]*|(?<!\w)với\s+cùng\s+[^,;.()]*",
+    re.IGNORECASE,
+)
+
+PERIOD_RE = re.compile(
+    r"(?P<upto>(?:tính\s+)?(?:đến\s+hết|đến|tới\s+hết|tới|hết|lũy\s+kế\s+đến|lũy\s+kế\s+tới)"
+    r"(?:\s+ngày)?\s+(?P<ud>\d{1,2})/(?P<um>\d{1,2})(?:/(?P<uy>" + _YEAR + r"))?(?![\d/]))"
+    r"|(?P<uptomonth>(?:đến\s+hết|tới\s+hết|hết|đến|tới|lũy\s+kế\s+đến)\s+tháng\s+(?P<umon>\d{1,2})"
+    r"(?:\s*/\s*(?P<umy>" + _YEAR + r")|\s+năm\s+(?P<umy2>" + _YEAR + r"))?(?![\d/]))"
+    r"|(?P<months>(?<![\d,.])(?P<n>\d{1,2})\s+tháng(?:\s+đầu)?(?:\s+(?:đầu\s+)?năm)?"
+    r"(?:\s*(?:/|năm)?\s*(?P<ny>" + _YEAR + r"))?(?![\w]))"
+    r"|(?P<quarters>(?P<qn>\d|ba|hai)\s+quý\s+đầu(?:\s+năm)?(?:\s*(?:/|năm)?\s*(?P<qny>" + _YEAR + r"))?)"
+    r"|(?P<quarter>quý\s+(?P<q>IV|III|II|I|[1-4])(?![\w])(?:\s*(?:/|năm)\s*(?P<qy>" + _YEAR + r"))?)"
+    r"|(?P<month>tháng\s+(?P<m>\d{1,2})(?![\d,.])(?:\s*(?:/|năm)\s*(?P<my>" + _YEAR + r"))?)"
+    r"|(?P<sofar>(?:từ\s+đầu\s+năm\s+)?đến\s+nay)"
+    r"|(?P<year>(?:cả\s+)?năm\s+(?P<y>" + _YEAR + r"))"
+    r"|(?P<thisyear>(?:trong|cả)\s+năm(?!\s*\d))",
+    re.IGNORECASE,
+)
+YEAR_MENTION_RE = re.compile(r"(?<![\d,.])(" + _YEAR + r")(?!\d|[,.]\d)")
+_WORD_NUMBERS = {"ba": 3, "hai": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodMention:
+    """A period as the words give it: month ranges inside one year, the year possibly unknown."""
+
+    first_month: int
+    first_day: int
+    last_month: int | None  # None: "đến nay", open-ended
+    last_day: int | None  # None: the month's last day
+    year: int | None
+    position: int
+
+    def resolve(self, default_year: int) -> tuple[date, date | None]:
+        year = self.year or default_year
+        start = date(year, self.first_month, self.first_day)
+        if self.last_month is None:
+            return start, None
+        last_day = self.last_day or calendar.monthrange(year, self.last_month)[1]
+        return start, date(year, self.last_month, last_day)
+
+
+def _year(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+def mask_comparisons(text: str) -> str:
+    """The text with comparison phrases blanked out (same length, so positions still line up)."""
+    return COMPARISON_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def find_periods(text: str) -> list[PeriodMention]:
+    """Period mentions in a text whose comparisons are already masked, in reading order."""
+    found: list[PeriodMention] = []
+    for match in PERIOD_RE.finditer(text):
+        mention = _mention(match)
+        if mention is not None:
+            found.append(mention)
+    return found
+
+
+def _mention(match: re.Match[str]) -> PeriodMention | None:
+    pos = match.start()
+    try:
+        if match.group("upto"):
+            day, month = int(match.group("ud")), int(match.group("um"))
+            if not (1 <= month <= 12 and 1 <= day <= 31):
+                return None
+            return PeriodMention(1, 1, month, day, _year(match.group("uy")), pos)
+        if match.group("uptomonth"):
+            month = int(match.group("umon"))
+            if not 1 <= month <= 12:
+                return None
+            return PeriodMention(1, 1, month, None, _year(match.group("umy") or match.group("umy2")), pos)
+        if match.group("months"):
+            count = int(match.group("n"))
+            if not 1 <= count <= 12:
+                return None
+            return PeriodMention(1, 1, count, None, _year(match.group("ny")), pos)
+        if match.group("quarters"):
+            raw = match.group("qn").lower()
+            count = _WORD_NUMBERS.get(raw) or int(raw)
+            if not 1 <= count <= 4:
+                return None
+            return PeriodMention(1, 1, count * 3, None, _year(match.group("qny")), pos)
+        if match.group("quarter"):
+            raw = match.group("q").lower()
+            quarter = _ROMAN_QUARTERS.get(raw) or int(raw)
+            return PeriodMention(quarter * 3 - 2, 1, quarter * 3, None, _year(match.group("qy")), pos)
+        if match.group("month"):
+            month = int(match.group("m"))
+            if not 1 <= month <= 12:
+                return None
+            return PeriodMention(month, 1, month, None, _year(match.group("my")), pos)
+        if match.group("sofar"):
+            return PeriodMention(1, 1, None, None, None, pos)
+        if match.group("year"):
+            return PeriodMention(1, 1, 12, None, int(match.group("y")), pos)
+        if match.group("thisyear"):
+            return PeriodMention(1, 1, 12, None, None, pos)
+    except ValueError:
+        return None
+    return None
+
+
+def year_mentions(masked_text: str) -> list[tuple[int, int]]:
+    """(position, year) of the years a masked text names: the candidates for "the current year"."""
+    return [(m.start(), int(m.group(1))) for m in YEAR_MENTION_RE.finditer(masked_text)]

@@ -1,0 +1,234 @@
+"""Who a number is about: canonical unit ids (contract "Subjects") and the units that set targets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LEADING_ADMIN = re.compile(r"^(?:tinh|thanh-pho|tp)-")
+
+# Spelling variants that fold to something else than the canonical place.
+_PLACE_ALIASES: dict[str, str] = {
+    "hcm": "ho-chi-minh",
+    "tphcm": "ho-chi-minh",
+    "tp-hcm": "ho-chi-minh",
+    "thanh-pho-ho-chi-minh": "ho-chi-minh",
+    "br-vt": "ba-ria-vung-tau",
+    "brvt": "ba-ria-vung-tau",
+    "dac-lac": "dak-lak",
+    "dak-lac": "dak-lak",
+    "ha-tinh": "ha-tinh",
+}
+
+
+def fold(text: str) -> str:
+    """ASCII, lower case, words joined by '-': "Bà Rịa – Vũng Tàu" -> "ba-ria-vung-tau"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub("-", text.lower()).strip("-")
+
+
+def place_id(name: str) -> str:
+    folded = fold(name)
+    folded = folded.replace("tp-hcm", "hcm") if folded.startswith("tp-hcm") else folded
+    while True:
+        stripped = _LEADING_ADMIN.sub("", folded)
+        if stripped == folded:
+            break
+        folded = stripped
+    return _PLACE_ALIASES.get(folded, folded)
+
+
+_UPPER = "".join(chr(c) for c in range(0x41, 0x1EFF) if chr(c).isupper() and chr(c).isalpha())
+_CAP = rf"(?:[{_UPPER}][\w]*\.?)"
+# A place: capitalised words, possibly joined by a dash (Bà Rịa – Vũng Tàu), TP.HCM, BR-VT.
+_PLACE = rf"(?:TP\.?\s*HCM|TPHCM|BR-VT|{_CAP}(?:(?:\s+|\s*[–-]\s*){_CAP}){{0,4}})"
+# Lower-case words that belong to a branch's name ("cửa khẩu cảng ... khu vực 1").
+_BRANCH_WORDS = (
+    r"cửa|khẩu|cảng|sân|bay|quốc|tế|khu|vực|công|nghiệp|chế|xuất|ga|đường|sắt|bưu|điện|quản|lý|hàng|"
+    r"đầu|tư|kinh|biên|giới|chuyển|phát|nhanh|ngoài|cụm|chính|phụ|thuộc|kiểm|soát|hóa|hoá|cao|dầu|khí"
+)
+_BRANCH_NAME = rf"(?:(?:{_BRANCH_WORDS}|{_CAP}|\d+|[IVX]+)(?:\s+|$|(?=[,.;:)(]))){{1,12}}"
+
+CHI_CUC_RE = re.compile(rf"Chi\s+cục\s+(?:Hải\s+quan|HQ)\s+(?P<name>{_BRANCH_NAME})")
+CUC_RE = re.compile(
+    rf"(?:(?P<cuc>Cục)\s+)?(?:Hải\s+quan|HQ)\s+(?P<admin>(?:tỉnh|thành\s+phố)\s+)?(?P<place>{_PLACE})"
+)
+TONG_CUC_RE = re.compile(
+    r"Tổng\s+cục\s+Hải\s+quan|Tổng\s+cục(?!\s+trưởng)|[Tt]oàn\s+[Nn]gành(?:\s+[Hh]ải\s+quan)?|"
+    r"[Nn]gành\s+[Hh]ải\s+quan|[Hh]ải\s+quan\s+Việt\s+Nam|[Ll]ực\s+lượng\s+[Hh]ải\s+quan|"
+    r"[Cc]ơ\s+quan\s+[Hh]ải\s+quan(?!\s+[A-ZĐ])|\bTCHQ\b"
+)
+COUNTRY_RE = re.compile(r"cả\s+nước|của\s+Việt\s+Nam|Việt\s+Nam\s+(?:đạt|ước)")
+# Back-references to the unit being talked about.
+BACKREF_RE = re.compile(r"\b(?:toàn\s+[Cc]ục|[Đđ]ơn\s+vị|[Cc]ục)\b")
+
+ASSIGNER_RE = re.compile(
+    r"(?P<btc>Bộ\s+Tài\s+chính)|(?P<qh>Quốc\s+hội)|(?P<tc>Tổng\s+cục(?:\s+Hải\s+quan)?|\bTCHQ\b)"
+    rf"|(?P<ubnd>(?:UBND|Ủy\s+ban\s+nhân\s+dân|HĐND)(?:\s+(?:tỉnh|thành\s+phố|TP\.?))?(?:\s+(?P<uplace>{_PLACE}))?)"
+    rf"|(?P<cuc>Cục\s+Hải\s+quan(?:\s+(?:tỉnh|thành\s+phố)\s+)?(?:\s+(?P<cplace>{_PLACE}))?)"
+)
+# Provinces and cities (folded): "Hải quan X" is a department only when X is one of them; otherwise it
+# names a branch by its place ("Hải quan Móng Cái") and is resolved against the branches already seen.
+PROVINCES: frozenset[str] = frozenset(
+    {
+        "an-giang",
+        "ba-ria-vung-tau",
+        "bac-giang",
+        "bac-kan",
+        "bac-lieu",
+        "bac-ninh",
+        "ben-tre",
+        "binh-dinh",
+        "binh-duong",
+        "binh-phuoc",
+        "binh-thuan",
+        "ca-mau",
+        "can-tho",
+        "cao-bang",
+        "da-nang",
+        "dak-lak",
+        "dak-nong",
+        "dien-bien",
+        "dong-nai",
+        "dong-thap",
+        "gia-lai",
+        "ha-giang",
+        "ha-nam",
+        "ha-noi",
+        "ha-tinh",
+        "hai-duong",
+        "hai-phong",
+        "hau-giang",
+        "hoa-binh",
+        "hung-yen",
+        "khanh-hoa",
+        "kien-giang",
+        "kon-tum",
+        "lai-chau",
+        "lam-dong",
+        "lang-son",
+        "lao-cai",
+        "long-an",
+        "nam-dinh",
+        "nghe-an",
+        "ninh-binh",
+        "ninh-thuan",
+        "phu-tho",
+        "phu-yen",
+        "quang-binh",
+        "quang-nam",
+        "quang-ngai",
+        "quang-ninh",
+        "quang-tri",
+        "soc-trang",
+        "son-la",
+        "tay-ninh",
+        "thai-binh",
+        "thai-nguyen",
+        "thanh-hoa",
+        "thua-thien-hue",
+        "tien-giang",
+        "tra-vinh",
+        "tuyen-quang",
+        "vinh-long",
+        "vinh-phuc",
+        "yen-bai",
+        "ho-chi-minh",
+        "gia-lai-kon-tum",
+        "ha-nam-ninh",
+        "hue",
+    }
+)
+
+# Words that are not places although capitalised after "Hải quan".
+_NOT_PLACES = frozenset(
+    {"viet-nam", "vn", "doanh-nghiep", "cua-khau", "khu-vuc", "the", "trong", "tai", "va", "da", "cung"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectMention:
+    subject: str
+    start: int
+    end: int
+
+
+UNRESOLVED_PLACE = "place:"
+
+
+def _province_prefix(place: str) -> str | None:
+    """The longest run of leading words that names a province ("lang-son-nguyen-hoang" -> "lang-son")."""
+    words = place.split("-")
+    for size in range(min(len(words), 4), 0, -1):
+        candidate = "-".join(words[:size])
+        candidate = _PLACE_ALIASES.get(candidate, candidate)
+        if candidate in PROVINCES:
+            return candidate
+    return None
+
+
+def _trim_place(place: str) -> str:
+    # Stop a place at words that start the next phrase ("Hải quan Lạng Sơn Nguyễn" is rare; keep simple).
+    return place.strip(" .–-")
+
+
+def find_subjects(text: str) -> list[SubjectMention]:
+    """Unit mentions in reading order; overlapping matches keep the most specific one."""
+    found: list[SubjectMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in CHI_CUC_RE.finditer(text):
+        name = match.group("name").strip()
+        name = re.sub(r"\s+(?:đạt|thu|là|có|với|và|mới|cho|đã|được)$", "", name)
+        found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
+        taken.append((match.start(), match.end()))
+    for match in TONG_CUC_RE.finditer(text):
+        if not free(match.start(), match.end()):
+            continue
+        found.append(SubjectMention("tong-cuc", match.start(), match.end()))
+        taken.append((match.start(), match.end()))
+    for match in CUC_RE.finditer(text):
+        if not free(match.start(), match.end()):
+            continue
+        place = place_id(_trim_place(match.group("place")))
+        if not place or place in _NOT_PLACES or place.startswith("viet-nam"):
+            continue
+        province = _province_prefix(place)
+        if province:
+            subject = "cuc:" + province
+        elif match.group("cuc"):
+            subject = "cuc:" + place
+        else:
+            subject = UNRESOLVED_PLACE + place  # a branch named by its place: the caller resolves it
+        found.append(SubjectMention(subject, match.start(), match.end()))
+        taken.append((match.start(), match.end()))
+    for match in COUNTRY_RE.finditer(text):
+        if free(match.start(), match.end()):
+            found.append(SubjectMention("ca-nuoc", match.start(), match.end()))
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+def assigner_id(match: re.Match[str], current_place: str | None) -> str | None:
+    if match.group("btc"):
+        return "bo-tai-chinh"
+    if match.group("qh"):
+        return "quoc-hoi"
+    if match.group("tc"):
+        return "tong-cuc"
+    if match.group("ubnd"):
+        place = match.group("uplace")
+        folded = place_id(place) if place else current_place
+        return f"ubnd:{folded}" if folded else None
+    if match.group("cuc"):
+        place = match.group("cplace")
+        folded = place_id(place) if place else current_place
+        return f"cuc:{folded}" if folded else None
+    return None

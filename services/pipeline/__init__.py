@@ -1,0 +1,1 @@
+"""Running the whole pipeline locally: demo and end-to-end orchestration."""

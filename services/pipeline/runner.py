@@ -1,0 +1,112 @@
+"""Running crawler + extractor + store as separate processes until every page's facts are stored.
+
+Shared by ``hqfacts demo``/``hqfacts run`` and the end-to-end tests, so what the tests prove is what the
+demo does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.request
+from collections.abc import Sequence
+
+from services.common.kafka import ensure_topics, topic_specs
+from services.common.settings import Settings
+from services.pipeline.processes import ManagedProcess, ProcessGroup, hqfacts_argv
+from services.pipeline.progress import wait_caught_up
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The HQ_* environment that makes a child process see ``settings``."""
+    return {
+        f"HQ_{name.upper()}": str(value) for name, value in settings.model_dump().items() if value is not None
+    }
+
+
+def wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def start_workers(
+    group: ProcessGroup,
+    settings: Settings,
+    *,
+    extractor_port: int | None = None,
+    store_port: int | None = None,
+) -> tuple[ManagedProcess, ManagedProcess]:
+    """Start the extractor and the store, each with its own health port (None: no health server)."""
+    asyncio.run(ensure_topics(settings.kafka_bootstrap, topic_specs(settings)))
+    env = settings_env(settings)
+    env.pop("HQ_HEALTH_PORT", None)  # each worker gets its own port, or none
+    extractor_env = {**env, **({"HQ_HEALTH_PORT": str(extractor_port)} if extractor_port else {})}
+    store_env = {**env, **({"HQ_HEALTH_PORT": str(store_port)} if store_port else {})}
+    extractor = group.start("extractor", hqfacts_argv("extractor"), extractor_env)
+    store = group.start("store", hqfacts_argv("store"), store_env)
+    return extractor, store
+
+
+def run_crawl(
+    group: ProcessGroup,
+    settings: Settings,
+    seeds: Sequence[str],
+    crawl_args: Sequence[str],
+    *,
+    timeout: float,
+    until_idle: bool = True,
+    name: str = "crawler",
+) -> int:
+    """Run the crawler to completion while checking that the workers stay alive."""
+    argv = ["crawl", *(arg for seed in seeds for arg in ("--seed", seed)), *crawl_args]
+    if until_idle:
+        argv.append("--until-idle")
+    crawler = group.start(name, hqfacts_argv(*argv), settings_env(settings))
+    deadline = time.monotonic() + timeout
+    while crawler.poll() is None:
+        group.check_alive("extractor", "store")
+        if time.monotonic() > deadline:
+            crawler.stop()
+            raise TimeoutError(f"crawl did not finish within {timeout:.0f} s:\n{crawler.tail()}")
+        time.sleep(0.2)
+    code = crawler.poll()
+    if code != 0:
+        raise RuntimeError(f"crawler exited with {code}:\n{crawler.tail()}")
+    return 0
+
+
+def wait_pipeline_drained(group: ProcessGroup, settings: Settings, *, timeout: float) -> None:
+    """Block until the extractor has committed every raw page and the store every fact event.
+
+    The store commits its Kafka offsets only after its database transaction, so a caught-up store group
+    means the facts are in PostgreSQL.
+    """
+
+    def alive() -> None:
+        group.check_alive("extractor", "store")
+
+    async def drained() -> None:
+        deadline = time.monotonic() + timeout
+        await wait_caught_up(
+            settings.kafka_bootstrap,
+            settings.extractor_group,
+            [settings.raw_topic],
+            timeout=timeout,
+            still_running=alive,
+        )
+        await wait_caught_up(
+            settings.kafka_bootstrap,
+            settings.store_group,
+            [settings.facts_topic, settings.extractions_topic],
+            timeout=max(1.0, deadline - time.monotonic()),
+            still_running=alive,
+        )
+
+    asyncio.run(drained())

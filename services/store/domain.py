@@ -1,0 +1,262 @@
+"""The store's pure rules: version order, record classification, in-batch dedup. No I/O here.
+
+A consumed Kafka record becomes exactly one of: a fact to upsert, an extraction to apply, a tombstone to
+skip, or a dead letter with a reason. The service layer turns a batch of them into one DB transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from services.common.events import EventError, ExtractionEvent, FactEvent
+from services.common.facts import SCORED_METRICS
+
+# --- extractor versions --------------------------------------------------------------------------------
+
+# Release parts are padded to this many numbers so "1.2" and "1.2.0" are the same version.
+_RELEASE_PARTS = 4
+# Pre-release phases rank below the release itself; post-releases above it.
+_PHASE_RANK = {"dev": 0, "a": 1, "alpha": 1, "b": 2, "beta": 2, "c": 3, "rc": 3, "pre": 3, "": 4, "post": 5}
+_VERSION_RE = re.compile(
+    r"^v?(?P<release>\d+(?:\.\d+)*)"
+    r"(?:[-_.]?(?P<phase>dev|alpha|beta|pre|post|rc|a|b|c)[-_.]?(?P<phase_no>\d*))?"
+    r"(?:\+[0-9A-Za-z.\-_]*)?$",  # local/build metadata does not order versions
+    re.IGNORECASE,
+)
+
+VersionKey = tuple[int, ...]
+
+
+class VersionError(EventError):
+    """An extractor_version the store cannot order."""
+
+
+def version_key(version: str) -> VersionKey:
+    """A tuple that orders extractor versions semantically: 1.10.0 > 1.9.2 > 1.9.2rc1 > 1.9.2.dev3.
+
+    The key is also stored as an INTEGER[] column so PostgreSQL compares versions the same way in the
+    upsert's WHERE clause (arrays compare element-wise, like tuples; every key has the same length).
+    """
+    match = _VERSION_RE.match(version.strip())
+    if match is None:
+        raise VersionError(f"extractor_version {version!r} is not a version the store can order")
+    release = [int(p) for p in match["release"].split(".")]
+    if len(release) > _RELEASE_PARTS or any(p > 2**31 - 1 for p in release):
+        raise VersionError(f"extractor_version {version!r} has too many or too large parts")
+    release += [0] * (_RELEASE_PARTS - len(release))
+    phase = (match["phase"] or "").lower()
+    phase_no = int(match["phase_no"] or 0)
+    if phase_no > 2**31 - 1:
+        raise VersionError(f"extractor_version {version!r} has a too large pre/post number")
+    return (*release, _PHASE_RANK[phase], phase_no)
+
+
+# --- consumed records ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """One consumed Kafka record, transport-neutral."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FactUpsert:
+    event: FactEvent
+    version: VersionKey
+    source: SourceRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionApply:
+    event: ExtractionEvent
+    version: VersionKey
+    source: SourceRecord
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    source: SourceRecord
+    error: str
+
+
+RecordKind = Literal["fact", "extraction"]
+Position = tuple[str, int, int]  # topic, partition, offset
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    inserted: int = 0
+    updated: int = 0
+    older_skipped: int = 0  # an equal-or-newer version was already stored
+    retired: tuple[str, ...] = ()
+    reactivated: tuple[str, ...] = ()
+    extractions_applied: int = 0
+
+    def __add__(self, other: BatchOutcome) -> BatchOutcome:
+        return BatchOutcome(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.older_skipped + other.older_skipped,
+            self.retired + other.retired,
+            self.reactivated + other.reactivated,
+            self.extractions_applied + other.extractions_applied,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    fact_id: str
+    payload: bytes | None  # None = tombstone
+
+
+# Limits past which an event is refused rather than stored: they keep one poison event from bloating the
+# table or failing a whole transaction.
+MAX_EVENT_BYTES = 256 * 1024
+MAX_VALUE_DIGITS = 40  # integer digits of a fact value; VND totals have ~16
+MAX_TEXT_CHARS = 20_000
+MAX_URL_CHARS = 2048
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True, slots=True)
+class StorePolicy:
+    """What the store accepts beyond the schema."""
+
+    known_metrics: frozenset[str] = field(default_factory=lambda: frozenset(SCORED_METRICS))
+    max_event_bytes: int = MAX_EVENT_BYTES
+
+
+def _check_text(name: str, text: str | None, limit: int) -> None:
+    if text is None:
+        return
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL: it would fail the whole batch
+        raise EventError(f"{name} contains a NUL character")
+    if len(text) > limit:
+        raise EventError(f"{name} is {len(text)} characters long (limit {limit})")
+
+
+def _check_value(value: Decimal) -> None:
+    _sign, digits, exponent = value.as_tuple()
+    integer_digits = len(digits) + int(exponent)
+    if integer_digits > MAX_VALUE_DIGITS or len(digits) > MAX_VALUE_DIGITS + 20:
+        raise EventError(f"value has {len(digits)} digits: out of the store's range")
+
+
+def decode_fact(record: SourceRecord, policy: StorePolicy) -> FactUpsert:
+    """Decode and check one fact event; raises EventError with the reason for the DLQ."""
+    assert record.value is not None
+    if len(record.value) > policy.max_event_bytes:
+        raise EventError(f"fact event is {len(record.value)} bytes (limit {policy.max_event_bytes})")
+    event = FactEvent.decode(record.value)
+    if record.key is not None and record.key != event.key:
+        raise EventError(f"record key {record.key[:64]!r} is not the event's fact_id {event.fact_id}")
+    if event.fact.metric not in policy.known_metrics:
+        raise EventError(f"unknown metric id {event.fact.metric!r}")
+    _check_text("article_url", event.article_url, MAX_URL_CHARS)
+    _check_text("article_title", event.article_title, MAX_TEXT_CHARS)
+    _check_text("evidence", event.fact.evidence, MAX_TEXT_CHARS)
+    _check_text("subject", event.fact.subject, 200)
+    _check_text("assigned_by", event.fact.assigned_by, 200)
+    _check_text("extractor_version", event.extractor_version, 100)
+    _check_value(event.fact.value)
+    return FactUpsert(event=event, version=version_key(event.extractor_version), source=record)
+
+
+def decode_extraction(record: SourceRecord, policy: StorePolicy) -> ExtractionApply:
+    assert record.value is not None
+    if len(record.value) > policy.max_event_bytes:
+        raise EventError(f"extraction event is {len(record.value)} bytes (limit {policy.max_event_bytes})")
+    event = ExtractionEvent.decode(record.value)
+    if record.key is not None and record.key != event.key:
+        raise EventError("record key is not the extraction's article URL")
+    if not event.article_url.startswith(("http://", "https://")):
+        raise EventError(f"article_url {event.article_url[:200]!r} is not an http(s) URL")
+    _check_text("article_url", event.article_url, MAX_URL_CHARS)
+    _check_text("article_title", event.article_title, MAX_TEXT_CHARS)
+    _check_text("extractor_version", event.extractor_version, 100)
+    _check_text("content_sha256", event.content_sha256, 128)
+    bad = [fid for fid in event.fact_ids if not _HEX32.match(fid)]
+    if bad:
+        raise EventError(f"extraction lists malformed fact ids, e.g. {bad[0][:64]!r}")
+    return ExtractionApply(event=event, version=version_key(event.extractor_version), source=record)
+
+
+@dataclass(slots=True)
+class ClassifiedBatch:
+    """A batch split by what the store does with each record; facts deduplicated by fact_id."""
+
+    facts: list[FactUpsert] = field(default_factory=list)
+    extractions: list[ExtractionApply] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    tombstones_skipped: int = 0
+    duplicates: int = 0
+    # Next offset to read per (topic, partition): one past the highest offset in the batch.
+    next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def classify(
+    records: Iterable[SourceRecord],
+    kinds: dict[str, RecordKind],
+    policy: StorePolicy,
+) -> ClassifiedBatch:
+    """Decode a batch. ``kinds`` maps each subscribed topic to what it carries.
+
+    Within the batch, the last event of a fact_id (in consumption order) with the highest extractor version
+    wins, and likewise the last extraction of an article; the repository then applies the same version
+    guard against what is already stored.
+    """
+    batch = ClassifiedBatch()
+    facts: dict[str, FactUpsert] = {}
+    extractions: dict[str, ExtractionApply] = {}
+    for record in records:
+        tp = (record.topic, record.partition)
+        batch.next_offsets[tp] = max(batch.next_offsets.get(tp, 0), record.offset + 1)
+        kind = kinds.get(record.topic)
+        if kind is None:
+            batch.dead_letters.append(DeadLetter(record, f"store does not consume topic {record.topic}"))
+            continue
+        if record.value is None:
+            if kind == "fact":
+                batch.tombstones_skipped += 1  # the store's own retirements, echoed back
+            else:
+                batch.dead_letters.append(DeadLetter(record, "extraction event has no value"))
+            continue
+        try:
+            if kind == "fact":
+                upsert = decode_fact(record, policy)
+                previous_fact = facts.get(upsert.event.fact_id)
+                if previous_fact is not None:
+                    batch.duplicates += 1
+                    if previous_fact.version > upsert.version:
+                        continue  # same guard as the table's: an older version never wins
+                    del facts[upsert.event.fact_id]  # re-insert keeps dict order = last occurrence
+                facts[upsert.event.fact_id] = upsert
+            else:
+                apply = decode_extraction(record, policy)
+                previous = extractions.get(apply.event.article_url)
+                if previous is None or previous.version <= apply.version:
+                    extractions.pop(apply.event.article_url, None)
+                    extractions[apply.event.article_url] = apply
+        except EventError as exc:
+            batch.dead_letters.append(DeadLetter(record, str(exc)))
+        except Exception as exc:  # a decoder bug must not stop the store: the event is kept on the DLQ
+            batch.dead_letters.append(DeadLetter(record, f"{type(exc).__name__}: {exc}"))
+    batch.facts = list(facts.values())
+    batch.extractions = list(extractions.values())
+    return batch
+
+
+def split_in_halves(records: Sequence[SourceRecord]) -> tuple[Sequence[SourceRecord], Sequence[SourceRecord]]:
+    middle = len(records) // 2
+    return records[:middle], records[middle:]

@@ -1,0 +1,24 @@
+"""Prometheus metrics of the store (served on /metrics by the health server)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_IN = Counter("hqfacts_store_events_in_total", "Records consumed by the store", ["topic"])
+FACTS_STORED = Counter(
+    "hqfacts_store_facts_total", "Fact upserts by result (inserted, updated, older_skipped)", ["result"]
+)
+FACTS_RETIRED = Counter("hqfacts_store_facts_retired_total", "Facts retired by supersede")
+FACTS_REACTIVATED = Counter("hqfacts_store_facts_reactivated_total", "Retired facts brought back")
+EXTRACTIONS_APPLIED = Counter("hqfacts_store_extractions_total", "Extraction events applied")
+DEAD_LETTERS = Counter("hqfacts_store_dead_letters_total", "Records sent to a dead-letter topic", ["topic"])
+ERRORS = Counter("hqfacts_store_errors_total", "Errors by kind (transient, rejected, kafka)", ["kind"])
+BATCH_SECONDS = Histogram(
+    "hqfacts_store_batch_seconds",
+    "Time to store one batch (decode, DLQ, DB transaction, outbox)",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+BATCH_RECORDS = Histogram(
+    "hqfacts_store_batch_records", "Records per batch", buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000)
+)
+LAG = Gauge("hqfacts_store_lag", "Records behind the high watermark", ["topic", "partition"])

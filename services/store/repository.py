@@ -1,0 +1,446 @@
+"""SQLAlchemy adapter of the store: one batch = one PostgreSQL transaction.
+
+The service layer (service.py) decides what a batch means; this module only says it in SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, literal_column, not_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from services.store.domain import (
+    BatchOutcome,
+    ClassifiedBatch,
+    ExtractionApply,
+    FactUpsert,
+    OutboxEvent,
+    Position,
+)
+from services.store.errors import RejectedByDatabase, TransientStoreError
+from services.store.tables import articles, consumer_offsets, dead_letters, fact_outbox, facts
+
+log = logging.getLogger(__name__)
+
+# Rows per INSERT statement: 24 columns x 2000 rows stays under PostgreSQL's 65535 bind parameters.
+_ROWS_PER_STATEMENT = 2000
+
+
+def translate_db_error(exc: Exception) -> Exception:
+    """Sort a DB exception into 'retry later' or 'this data is refused'."""
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return TransientStoreError(str(exc).splitlines()[0])
+    if isinstance(exc, DataError | IntegrityError):
+        return RejectedByDatabase(str(exc).splitlines()[0])
+    return exc
+
+
+def _chunks(
+    rows: Sequence[dict[str, Any]], size: int = _ROWS_PER_STATEMENT
+) -> Iterable[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def fact_row(upsert: FactUpsert) -> dict[str, Any]:
+    event, fact = upsert.event, upsert.event.fact
+    return {
+        "fact_id": event.fact_id,
+        "article_url": event.article_url,
+        "subject": fact.subject,
+        "metric": fact.metric,
+        "kind": fact.kind,
+        "value": fact.value,
+        "unit": fact.unit,
+        "bound": fact.bound,
+        "period_start": fact.period_start,
+        "period_end": fact.period_end,
+        "target_type": fact.target_type,
+        "assigned_by": fact.assigned_by,
+        "evidence": fact.evidence,
+        "extractor_version": event.extractor_version,
+        "extractor_version_key": list(upsert.version),
+        "source_topic": upsert.source.topic,
+        "source_partition": upsert.source.partition,
+        "source_offset": upsert.source.offset,
+    }
+
+
+def _article_rows(batch: ClassifiedBatch) -> list[dict[str, Any]]:
+    """One row per article of the batch, from its highest-version event."""
+    best: dict[str, tuple[tuple[int, ...], str, datetime | None, str]] = {}
+    events: list[tuple[tuple[int, ...], str, str, datetime | None, str]] = [
+        (
+            f.version,
+            f.event.article_url,
+            f.event.article_title,
+            f.event.article_published,
+            f.event.extractor_version,
+        )
+        for f in batch.facts
+    ] + [
+        (
+            e.version,
+            e.event.article_url,
+            e.event.article_title,
+            e.event.article_published,
+            e.event.extractor_version,
+        )
+        for e in batch.extractions
+    ]
+    for version, url, title, published, version_text in events:
+        current = best.get(url)
+        if current is None or current[0] <= version:
+            best[url] = (version, title, published, version_text)
+    return [
+        {
+            "url": url,
+            "title": title,
+            "published": published,
+            "extractor_version": version_text,
+            "extractor_version_key": list(version),
+        }
+        for url, (version, title, published, version_text) in sorted(best.items())
+    ]
+
+
+class SqlStoreRepository:
+    """The store's tables behind the operations the service needs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- the batch transaction ---------------------------------------------------------------------
+
+    def apply_batch(
+        self, batch: ClassifiedBatch, consumer_group: str, dlq_topic_of: Callable[[str], str]
+    ) -> BatchOutcome:
+        try:
+            with self.engine.begin() as conn:
+                return self._apply(conn, batch, consumer_group, dlq_topic_of)
+        except Exception as exc:
+            raise translate_db_error(exc) from exc
+
+    def _apply(
+        self, conn: Connection, batch: ClassifiedBatch, group: str, dlq_topic_of: Callable[[str], str]
+    ) -> BatchOutcome:
+        # Lock order (articles, then facts sorted by id) keeps concurrent replicas from deadlocking.
+        article_rows = _article_rows(batch)
+        if article_rows:
+            stmt = insert(articles)
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[articles.c.url],
+                    set_={
+                        "title": stmt.excluded.title,
+                        "published": stmt.excluded.published,
+                        "extractor_version": stmt.excluded.extractor_version,
+                        "extractor_version_key": stmt.excluded.extractor_version_key,
+                        "last_seen": func.now(),
+                    },
+                    where=articles.c.extractor_version_key <= stmt.excluded.extractor_version_key,
+                ),
+                article_rows,
+            )
+        extractions_applied = self._apply_extractions(conn, batch.extractions)
+
+        fact_rows = sorted((fact_row(f) for f in batch.facts), key=lambda r: str(r["fact_id"]))
+        fact_ids = [r["fact_id"] for r in fact_rows]
+        previously_retired: set[str] = set()
+        inserted = updated = 0
+        if fact_rows:
+            previously_retired = set(
+                conn.scalars(
+                    select(facts.c.fact_id).where(
+                        facts.c.fact_id.in_(fact_ids), facts.c.retired_at.is_not(None)
+                    )
+                )
+            )
+            for chunk in _chunks(fact_rows):
+                stmt = insert(facts).values(list(chunk))
+                changed = {c: stmt.excluded[c] for c in chunk[0] if c != "fact_id"}
+                result = conn.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[facts.c.fact_id],
+                        set_={
+                            **changed,
+                            "last_seen": func.now(),
+                            "retired_at": None,
+                            "retired_by_version": None,
+                        },
+                        # Versioned upsert: INTEGER[] keys compare like semantic version tuples.
+                        where=facts.c.extractor_version_key <= stmt.excluded.extractor_version_key,
+                    ).returning(facts.c.fact_id, literal_column("xmax = 0").label("inserted"))
+                )
+                for _fact_id, was_inserted in result:
+                    if was_inserted:
+                        inserted += 1
+                    else:
+                        updated += 1
+
+        # Supersede by article: the table holds the latest extraction of every touched article.
+        touched = sorted({r["url"] for r in article_rows})
+        retired: list[str] = []
+        if touched:
+            retire = (
+                update(facts)
+                .where(
+                    facts.c.article_url == articles.c.url,
+                    articles.c.url.in_(touched),
+                    articles.c.extraction_version_key.is_not(None),
+                    facts.c.retired_at.is_(None),
+                    facts.c.extractor_version_key <= articles.c.extraction_version_key,
+                    # not_(...any()), never ~(x == func.any()): SQLAlchemy negates that to x != ANY.
+                    not_(articles.c.extraction_fact_ids.any(facts.c.fact_id)),
+                )
+                .values(retired_at=func.now(), retired_by_version=articles.c.extraction_version)
+                .returning(facts.c.fact_id)
+            )
+            retired = sorted(conn.scalars(retire))
+        retired_set = set(retired)
+        # A fact retired earlier that this batch brought back: its event goes out again after the tombstone.
+        reactivated = sorted(
+            (previously_retired - retired_set)
+            & set(
+                conn.scalars(
+                    select(facts.c.fact_id).where(
+                        facts.c.fact_id.in_(list(previously_retired)), facts.c.retired_at.is_(None)
+                    )
+                )
+                if previously_retired
+                else []
+            )
+        )
+        payload_of = {f.event.fact_id: f.source.value for f in batch.facts}
+        outbox_rows = [{"fact_id": fid, "payload": None} for fid in retired] + [
+            {"fact_id": fid, "payload": payload_of[fid]} for fid in reactivated
+        ]
+        if outbox_rows:
+            stmt = insert(fact_outbox)
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[fact_outbox.c.fact_id],
+                    set_={"payload": stmt.excluded.payload, "created_at": func.now()},
+                ),
+                outbox_rows,
+            )
+
+        if batch.dead_letters:
+            stmt = insert(dead_letters).on_conflict_do_nothing()
+            conn.execute(
+                stmt,
+                [
+                    {
+                        "consumer_group": group,
+                        "source_topic": d.source.topic,
+                        "source_partition": d.source.partition,
+                        "source_offset": d.source.offset,
+                        "dlq_topic": dlq_topic_of(d.source.topic),
+                        "error": d.error.replace("\x00", "\\0"),
+                    }
+                    for d in batch.dead_letters
+                ],
+            )
+
+        self._record_offsets(conn, group, batch.next_offsets)
+        return BatchOutcome(
+            inserted=inserted,
+            updated=updated,
+            older_skipped=len(fact_rows) - inserted - updated,
+            retired=tuple(retired),
+            reactivated=tuple(reactivated),
+            extractions_applied=extractions_applied,
+        )
+
+    @staticmethod
+    def _apply_extractions(conn: Connection, extractions: Sequence[ExtractionApply]) -> int:
+        if not extractions:
+            return 0
+        stmt = (
+            update(articles)
+            .where(
+                articles.c.url == bindparam("b_url"),
+                (articles.c.extraction_version_key.is_(None))
+                | (
+                    articles.c.extraction_version_key
+                    <= bindparam("b_key", type_=articles.c.extraction_version_key.type)
+                ),
+            )
+            .values(
+                content_sha256=bindparam("b_sha"),
+                extraction_version=bindparam("b_version"),
+                extraction_version_key=bindparam("b_key", type_=articles.c.extraction_version_key.type),
+                extraction_fact_ids=bindparam("b_fact_ids", type_=articles.c.extraction_fact_ids.type),
+                extracted_at=bindparam("b_extracted_at"),
+                fact_count=bindparam("b_fact_count"),
+                last_seen=func.now(),
+            )
+        )
+        rows = [
+            {
+                "b_url": e.event.article_url,
+                "b_key": list(e.version),
+                "b_sha": e.event.content_sha256,
+                "b_version": e.event.extractor_version,
+                "b_fact_ids": sorted(set(e.event.fact_ids)),
+                "b_extracted_at": e.event.extracted_at,
+                "b_fact_count": len(set(e.event.fact_ids)),
+            }
+            for e in sorted(extractions, key=lambda e: e.event.article_url)
+        ]
+        result = conn.execute(stmt, rows)
+        return int(result.rowcount)
+
+    @staticmethod
+    def _record_offsets(conn: Connection, group: str, next_offsets: dict[tuple[str, int], int]) -> None:
+        if not next_offsets:
+            return
+        stmt = insert(consumer_offsets)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    consumer_offsets.c.consumer_group,
+                    consumer_offsets.c.topic,
+                    consumer_offsets.c.partition,
+                ],
+                # Never backwards: a replica that lost its partition mid-batch cannot rewind the new owner.
+                set_={
+                    "next_offset": func.greatest(consumer_offsets.c.next_offset, stmt.excluded.next_offset),
+                    "updated_at": func.now(),
+                },
+            ),
+            [
+                {"consumer_group": group, "topic": topic, "partition": partition, "next_offset": offset}
+                for (topic, partition), offset in sorted(next_offsets.items())
+            ],
+        )
+
+    # --- reads ---------------------------------------------------------------------------------------
+
+    def stored_offsets(
+        self, consumer_group: str, partitions: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        wanted = set(partitions)
+        if not wanted:
+            return {}
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(
+                        consumer_offsets.c.topic, consumer_offsets.c.partition, consumer_offsets.c.next_offset
+                    ).where(
+                        consumer_offsets.c.consumer_group == consumer_group,
+                        consumer_offsets.c.topic.in_(sorted({t for t, _ in wanted})),
+                    )
+                )
+                return {(t, p): int(o) for t, p, o in rows if (t, p) in wanted}
+        except Exception as exc:
+            raise translate_db_error(exc) from exc
+
+    def dead_lettered(self, consumer_group: str, positions: Iterable[Position]) -> set[Position]:
+        """The positions among ``positions`` that are already on the DLQ (recorded by a committed batch)."""
+        wanted = set(positions)
+        if not wanted:
+            return set()
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(
+                        dead_letters.c.source_topic,
+                        dead_letters.c.source_partition,
+                        dead_letters.c.source_offset,
+                    ).where(
+                        dead_letters.c.consumer_group == consumer_group,
+                        dead_letters.c.source_offset.in_(sorted({o for _, _, o in wanted})),
+                    )
+                )
+                return {(t, int(p), int(o)) for t, p, o in rows} & wanted
+        except Exception as exc:
+            raise translate_db_error(exc) from exc
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    # --- outbox --------------------------------------------------------------------------------------
+
+    def drain_outbox(
+        self,
+        publish: Callable[[Sequence[OutboxEvent]], None],
+        fact_ids: Sequence[str] | None = None,
+        limit: int = 5000,
+    ) -> int:
+        """Publish and delete pending outbox events (all, or those of ``fact_ids``); returns how many.
+
+        The rows stay locked while ``publish`` runs, so a concurrent batch that changes its mind about a fact
+        waits, and its event is produced after this one: the topic's last word follows the table's.
+        """
+        total = 0
+        try:
+            while True:
+                with self.engine.begin() as conn:
+                    query = select(fact_outbox.c.fact_id, fact_outbox.c.payload).order_by(
+                        fact_outbox.c.fact_id
+                    )
+                    if fact_ids is not None:
+                        query = query.where(fact_outbox.c.fact_id.in_(list(fact_ids)))
+                    rows = conn.execute(query.limit(limit).with_for_update()).all()
+                    if not rows:
+                        return total
+                    publish([OutboxEvent(fid, payload) for fid, payload in rows])
+                    conn.execute(
+                        delete(fact_outbox).where(fact_outbox.c.fact_id.in_([fid for fid, _ in rows]))
+                    )
+                    total += len(rows)
+                if fact_ids is not None or len(rows) < limit:
+                    return total
+        except Exception as exc:
+            raise translate_db_error(exc) from exc
+
+
+def active_facts_query(
+    subject: str | None = None,
+    metric: str | None = None,
+    article: str | None = None,
+    limit: int | None = None,
+) -> Any:
+    query = select(facts).where(facts.c.retired_at.is_(None))
+    if subject:
+        query = query.where(facts.c.subject == subject)
+    if metric:
+        query = query.where(facts.c.metric == metric)
+    if article:
+        query = query.where(facts.c.article_url == article)
+    query = query.order_by(
+        facts.c.article_url,
+        facts.c.subject,
+        facts.c.metric,
+        facts.c.kind,
+        facts.c.period_start,
+        facts.c.fact_id,
+    )
+    if limit:
+        query = query.limit(limit)
+    return query
+
+
+__all__ = [
+    "BatchOutcome",
+    "OutboxEvent",
+    "RejectedByDatabase",
+    "SqlStoreRepository",
+    "TransientStoreError",
+    "active_facts_query",
+]

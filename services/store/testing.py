@@ -1,0 +1,93 @@
+"""Helpers for the store's tests and benchmark: a throwaway database, sample events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from services.common.db import make_engine
+from services.common.events import ExtractionEvent, FactEvent
+from services.common.facts import Fact, Kind
+
+
+@contextmanager
+def fresh_database(
+    base_url: str, *, migrate_to: str | None = "head", prefix: str = "hqfacts_test"
+) -> Iterator[str]:
+    """Create a database next to ``base_url``'s (the role needs CREATEDB), migrate it, drop it afterwards."""
+    from services.store.migrate import migrate
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        try:
+            if migrate_to is not None:
+                migrate(url, migrate_to)
+            yield url
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def sample_fact(
+    *,
+    subject: str = "cuc:ha-noi",
+    metric: str = "budget_revenue",
+    kind: Kind = "actual",
+    value: str = "4290300000000",
+    year: int = 2020,
+    evidence: str = "Cục Hải quan Hà Nội thu 4.290,3 tỷ đồng.",
+) -> Fact:
+    unit = {"budget_revenue": "VND", "budget_revenue_attainment": "percent"}.get(metric, "VND")
+    return Fact(
+        subject=subject,
+        metric=metric,
+        kind=kind,
+        value=Decimal(value),
+        unit=unit,  # type: ignore[arg-type]
+        period_start=date(year, 1, 1),
+        period_end=date(year, 12, 31),
+        target_type="du-toan" if kind == "target" else None,
+        evidence=evidence,
+    )
+
+
+def fact_event(
+    fact: Fact,
+    *,
+    article_url: str = "https://hddtvn.com/thu-ngan-sach-2020/",
+    title: str = "Thu ngân sách 2020",
+    version: str = "1.0.0",
+) -> FactEvent:
+    return FactEvent.of(
+        fact,
+        article_url=article_url,
+        article_title=title,
+        article_published=datetime(2021, 1, 5, 8, 0, tzinfo=UTC),
+        extractor_version=version,
+    )
+
+
+def extraction_event(
+    article_url: str, fact_ids: list[str], *, version: str = "1.0.0", title: str = "Thu ngân sách 2020"
+) -> ExtractionEvent:
+    return ExtractionEvent(
+        article_url=article_url,
+        article_title=title,
+        article_published=datetime(2021, 1, 5, 8, 0, tzinfo=UTC),
+        extractor_version=version,
+        content_sha256="0" * 64,
+        fact_ids=tuple(fact_ids),
+        extracted_at=datetime.now(UTC),
+    )

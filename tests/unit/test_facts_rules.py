@@ -1,0 +1,176 @@
+"""Extraction rules on small made-up sentences (numbers and units invented for the tests)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from services.common.facts import Fact
+from services.extractor.domain.article import Article
+from services.extractor.domain.facts import extract_facts
+
+
+def article(*blocks: str, title: str = "Tin tức hải quan", lead: str = "") -> Article:
+    return Article(
+        url="https://example.test/a/",
+        title=title,
+        published=datetime(2020, 11, 20, 9, 0, tzinfo=UTC),
+        lead=lead,
+        blocks=blocks,
+    )
+
+
+def find(facts: list[Fact], metric: str, kind: str = "actual") -> list[Fact]:
+    return [f for f in facts if f.metric == metric and f.kind == kind]
+
+
+def test_actual_attainment_and_bracketed_target_from_one_sentence() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2019, Cục Hải quan Hà Giang đã thu đạt 1.234,5 tỷ đồng, bằng 110% dự toán (1.122 tỷ đồng) "
+            "và tăng 7,5% so với cùng kỳ năm 2018."
+        )
+    )
+    (actual,) = find(facts, "budget_revenue")
+    assert actual.subject == "cuc:ha-giang"
+    assert actual.value == Decimal("1234500000000")
+    assert (actual.period_start, actual.period_end) == (date(2019, 1, 1), date(2019, 12, 31))
+    (attainment,) = find(facts, "budget_revenue_attainment")
+    assert attainment.value == Decimal(110)
+    assert attainment.target_type == "du-toan"
+    (target,) = find(facts, "budget_revenue", "target")
+    assert target.value == Decimal("1122000000000")
+    assert target.target_type == "du-toan"
+    (change,) = find(facts, "budget_revenue_change")
+    assert change.value == Decimal("7.5")
+
+
+def test_exceeding_a_target_and_who_set_it() -> None:
+    facts = extract_facts(
+        article(
+            "Đến hết 20/9, Hải quan Nghệ An thu nộp ngân sách đạt 2.100 tỷ đồng, vượt 4,2% chỉ tiêu "
+            "Bộ Tài chính giao (2.015 tỷ đồng), giảm 3,1% so với cùng kỳ năm trước."
+        )
+    )
+    (attainment,) = find(facts, "budget_revenue_attainment")
+    assert attainment.value == Decimal("104.2")
+    assert attainment.assigned_by == "bo-tai-chinh"
+    assert (attainment.period_start, attainment.period_end) == (date(2020, 1, 1), date(2020, 9, 20))
+    (target,) = find(facts, "budget_revenue", "target")
+    assert target.target_type == "chi-tieu"
+    assert (target.period_start, target.period_end) == (date(2020, 1, 1), date(2020, 12, 31))
+    (change,) = find(facts, "budget_revenue_change")
+    assert change.value == Decimal("-3.1")
+
+
+def test_estimate_governs_the_percentages_after_it() -> None:
+    facts = extract_facts(
+        article("Dự kiến cả năm 2020, Cục Hải quan Bình Định sẽ thu 900 tỷ đồng, đạt 90% chỉ tiêu được giao.")
+    )
+    (estimate,) = find(facts, "budget_revenue", "estimate")
+    assert estimate.value == Decimal("900000000000")
+    (attainment,) = find(facts, "budget_revenue_attainment", "estimate")
+    assert attainment.target_type == "chi-tieu"
+
+
+def test_subject_is_carried_to_later_paragraphs_and_whole_sector_is_tong_cuc() -> None:
+    facts = extract_facts(
+        article(
+            "Cục Hải quan Cà Mau vừa tổng kết công tác năm 2020.",
+            "Trong năm, đơn vị thu ngân sách được 55 tỷ đồng.",
+            "Cũng trong năm 2020, toàn Ngành thu ngân sách được 300.000 tỷ đồng.",
+        )
+    )
+    subjects = {f.subject: f.value for f in find(facts, "budget_revenue")}
+    assert subjects == {"cuc:ca-mau": Decimal("55000000000"), "tong-cuc": Decimal("300000000000000")}
+
+
+def test_trade_figures_with_signed_changes() -> None:
+    facts = extract_facts(
+        article(
+            "Trong quý 2/2020, kim ngạch xuất nhập khẩu của cả nước đạt 100,5 tỷ USD, "
+            "giảm 2,5% so với quý trước.",
+            "Trong đó, xuất khẩu đạt 51 tỷ USD, tăng 1% và nhập khẩu đạt 49,5 tỷ USD, giảm 6%.",
+        )
+    )
+    values = {(f.metric, f.value) for f in facts if f.subject == "ca-nuoc"}
+    assert ("trade_turnover", Decimal("100500000000")) in values
+    assert ("trade_turnover_change", Decimal("-2.5")) in values
+    assert ("export_turnover", Decimal("51000000000")) in values
+    assert ("export_turnover_change", Decimal(1)) in values
+    assert ("import_turnover", Decimal("49500000000")) in values
+    assert ("import_turnover_change", Decimal(-6)) in values
+    assert all(f.period_start == date(2020, 4, 1) and f.period_end == date(2020, 6, 30) for f in facts)
+
+
+def test_ratio_to_last_year_is_a_change() -> None:
+    facts = extract_facts(
+        article("Tháng 10, Hải quan Sơn La thu được 12 tỷ đồng, bằng 96,5% so với cùng kỳ.")
+    )
+    (change,) = find(facts, "budget_revenue_change")
+    assert change.value == Decimal("-3.5")
+
+
+def test_enforcement_counts_and_amounts() -> None:
+    facts = extract_facts(
+        article(
+            "Trong 6 tháng đầu năm 2020, Cục Hải quan Hà Tĩnh đã phát hiện, bắt giữ 40 vụ vi phạm, "
+            "trị giá hàng hóa vi phạm 3 tỷ đồng; xử phạt vi phạm hành chính 35 vụ, số tiền phạt 1,2 tỷ "
+            "đồng; khởi tố 2 vụ án hình sự và chuyển cơ quan công an đề nghị khởi tố 4 vụ."
+        )
+    )
+    got = {f.metric: f.value for f in facts}
+    assert got == {
+        "violations": Decimal(40),
+        "violations_value": Decimal("3000000000"),
+        "administrative_penalties": Decimal(35),
+        "penalty_revenue": Decimal("1200000000"),
+        "criminal_cases": Decimal(2),
+        "criminal_referrals": Decimal(4),
+    }
+
+
+def test_out_of_scope_amounts_are_not_scored_metrics() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Phú Yên thu ngân sách được 500 tỷ đồng.",
+            "Riêng mặt hàng xăng dầu thu được 120 tỷ đồng, tăng 8%.",
+            "Công ty ABC đã nộp thuế 30 tỷ đồng.",
+        )
+    )
+    assert [f.value for f in facts if f.metric == "budget_revenue"] == [Decimal("500000000000")]
+    assert not [f for f in facts if f.metric == "budget_revenue_change"]
+
+
+def test_title_and_body_stating_the_same_number_are_one_fact() -> None:
+    facts = extract_facts(
+        article(
+            "Tính đến hết tháng 10, Hải quan Bình Dương thu ngân sách được 10.070 tỷ đồng.",
+            title="Hải quan Bình Dương thu ngân sách hơn 10.000 tỷ đồng",
+        )
+    )
+    revenue = find(facts, "budget_revenue")
+    assert len(revenue) == 1
+    assert revenue[0].value == Decimal("10070000000000")
+    assert revenue[0].evidence.startswith("Tính đến hết tháng 10")
+
+
+def test_declarations_enterprises_and_passengers() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Lào Cai đã làm thủ tục cho 1.500 doanh nghiệp với 90.000 tờ khai, "
+            "giám sát 250.000 lượt khách xuất nhập cảnh."
+        )
+    )
+    got = {f.metric: f.value for f in facts}
+    assert got == {
+        "enterprises": Decimal(1500),
+        "declarations": Decimal(90000),
+        "passengers": Decimal(250000),
+    }
+
+
+def test_output_is_deterministic_and_never_crashes_on_odd_text() -> None:
+    blocks = ("", "…", "12/2020/NĐ-CP", "tăng %", "đạt , tỷ", "Chi cục Hải quan", "vụ vụ vụ 3 vụ")
+    first = extract_facts(article(*blocks))
+    assert first == extract_facts(article(*blocks))
