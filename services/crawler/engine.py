@@ -64,6 +64,7 @@ class HostState:
     needs_load: bool = True  # the DB may hold queued URLs of this host that are not in memory
     db_due_at: datetime | None = None  # the earliest retry-waiting URL in the DB
     busy: bool = False
+    processing: asyncio.Task[None] | None = None  # the last response, being parsed/published
     next_request_at: float = 0.0  # monotonic
     robots: RobotsRules | None = None
     robots_expires: float = 0.0
@@ -72,6 +73,8 @@ class HostState:
     task: asyncio.Task[None] | None = None
 
     def idle(self) -> bool:
+        if self.processing is not None and not self.processing.done():
+            return False
         return not (self.queue or self.delayed or self.busy or self.needs_load or self.db_due_at)
 
 
@@ -358,20 +361,32 @@ class Crawler:
 
     # -- the per-host worker
     async def _host_worker(self, netloc: str, hs: HostState) -> None:
+        """Fetch one URL at a time; the previous page is processed while the next request is in flight."""
         try:
             while not self.stopping:
                 if not await self._ensure_robots(hs):
                     continue
                 row = await self._next_item(netloc, hs)
                 if row is None:
+                    if hs.processing is not None:
+                        await hs.processing  # its links may be the next work
+                        hs.processing = None
+                        continue
                     await self._wait_for_work(hs)
                     continue
                 hs.busy = True
                 try:
-                    await self._crawl_one(hs, row)
+                    result = await self._fetch_one(hs, row)
+                    if hs.processing is not None:
+                        await hs.processing
+                        hs.processing = None
+                    if result is not None:
+                        hs.processing = asyncio.create_task(self._handle(hs, row, result))
                 finally:
                     hs.busy = False
         except asyncio.CancelledError:
+            if hs.processing is not None:
+                hs.processing.cancel()
             raise
         except Exception:
             log.exception("host worker crashed", extra={"host": netloc})
@@ -500,21 +515,33 @@ class Crawler:
         if result.status is not None:
             self.stats.statuses[result.status] += 1
 
-    async def _crawl_one(self, hs: HostState, row: UrlRow) -> None:
+    async def _fetch_one(self, hs: HostState, row: UrlRow) -> FetchResult | None:
+        """Fetch a URL when robots.txt, the page limit and the host's pace allow; adapt the pace."""
         assert hs.robots is not None
         if not hs.robots.allowed(row.url, self.cfg.user_agent):
             self._final(row, "skipped", row.role, None, "disallowed by robots.txt")
-            return
+            return None
         if self.cfg.max_pages is not None and self.stats.fetched >= self.cfg.max_pages:
             self._requeue_front(hs, row)
             self.request_stop("max-pages")
-            return
+            return None
         if not await self._pace(hs):
             self._requeue_front(hs, row)
-            return
+            return None
         result = await self.fetcher.fetch(row.url, etag=row.etag, last_modified=row.last_modified)
         self._count_fetch(result)
-        await self._handle(hs, row, result)
+        status = result.status
+        if status in (429, 503):
+            retry_after = parse_retry_after(result.headers.get("retry-after"), utcnow())
+            result.wait = hs.pace.on_throttle(retry_after, self.rng)
+            metrics.THROTTLED.inc()
+            self._after_request(hs, result.wait)
+        elif status is None or status in RETRYABLE_STATUSES:
+            self._after_request(hs)
+        else:
+            hs.pace.on_success()
+            self._after_request(hs)
+        return result
 
     def _requeue_front(self, hs: HostState, row: UrlRow) -> None:
         hs.items[row.url] = row
@@ -524,23 +551,15 @@ class Crawler:
         status = result.status
         now = utcnow()
         if result.blocked:
-            self._after_request(hs)
             self._final(row, "skipped", row.role, None, result.error)
             return
         if status in (429, 503):
-            retry_after = parse_retry_after(result.headers.get("retry-after"), now)
-            wait = hs.pace.on_throttle(retry_after, self.rng)
-            self._after_request(hs, wait)
-            metrics.THROTTLED.inc()
             # 429 is the server asking us to slow down, not a failure of this URL: it does not use up tries.
-            self._retry(hs, row, status, f"HTTP {status}", wait, count=status != 429)
+            self._retry(hs, row, status, f"HTTP {status}", result.wait, count=status != 429)
             return
         if status is None or status in RETRYABLE_STATUSES:
-            self._after_request(hs)
             self._retry(hs, row, status, result.error or f"HTTP {status}", None, count=True)
             return
-        hs.pace.on_success()
-        self._after_request(hs)
         h = result.headers
         if status == 304:
             self.stats.not_modified += 1

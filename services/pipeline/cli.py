@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
-from sqlalchemy import select
 
 from services.common.db import make_engine
+from services.common.observability import configure_logging
 from services.common.settings import Settings
-from services.pipeline.processes import ProcessGroup
-from services.pipeline.runner import run_crawl, start_workers, wait_http, wait_pipeline_drained
+from services.pipeline.processes import ProcessGroup, hqfacts_argv
+from services.pipeline.runner import (
+    run_crawl,
+    settings_env,
+    start_workers,
+    wait_http,
+    wait_pipeline_drained,
+)
 from services.pipeline.site import (
     DEMO_SITE,
     REPO_ROOT,
@@ -20,45 +29,22 @@ from services.pipeline.site import (
     serve_corpus_site,
     serve_static_site,
 )
+from services.store.cli import render_table
+from services.store.repository import active_facts_query
 from services.store.tables import facts as facts_table
 
 DEMO_WORKDIR = REPO_ROOT / ".local" / "demo"
 
 
-def stored_facts(settings: Settings, url_prefix: str) -> list[dict[str, object]]:
-    """Active stored facts of the articles under ``url_prefix``, ordered for reading."""
+def stored_facts(settings: Settings, url_prefix: str) -> list[dict[str, Any]]:
+    """Active stored facts of the articles under ``url_prefix`` (this run's site), ordered for reading."""
+    query = active_facts_query().where(facts_table.c.article_url.startswith(url_prefix))
     engine = make_engine(settings.database_url)
-    t = facts_table
-    query = (
-        select(
-            t.c.article_url,
-            t.c.subject,
-            t.c.metric,
-            t.c.kind,
-            t.c.value,
-            t.c.unit,
-            t.c.bound,
-            t.c.period_start,
-            t.c.period_end,
-            t.c.target_type,
-        )
-        .where(t.c.article_url.startswith(url_prefix), t.c.retired_at.is_(None))
-        .order_by(t.c.article_url, t.c.subject, t.c.metric, t.c.kind, t.c.period_end, t.c.value)
-    )
     try:
         with engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
     finally:
         engine.dispose()
-
-
-def format_table(rows: list[dict[str, object]], columns: list[str]) -> str:
-    cells = [[str(row[c]) if row[c] is not None else "" for c in columns] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
 
 
 def run_local_pipeline(
@@ -104,23 +90,7 @@ def demo_command(corpus: Path | None, limit: int, port: int) -> None:
             site_url=site_url, group=group, settings=settings, crawl_timeout=1800, drain_timeout=600
         )
     rows = stored_facts(settings, site_url)
-    click.echo(
-        format_table(
-            rows,
-            [
-                "article_url",
-                "subject",
-                "metric",
-                "kind",
-                "value",
-                "unit",
-                "bound",
-                "period_start",
-                "period_end",
-                "target_type",
-            ],
-        )
-    )
+    click.echo(render_table(rows))
     articles = len({row["article_url"] for row in rows})
     click.echo(f"\n{len(rows)} facts from {articles} articles stored in {time.monotonic() - started:.0f} s.")
     click.echo(
@@ -142,4 +112,45 @@ def run_command(seeds: tuple[str, ...], until_idle: bool) -> None:
         wait_pipeline_drained(group, settings, timeout=3600)
 
 
-COMMANDS: list[click.Command] = [demo_command, run_command]
+@click.command("replay")
+@click.option("--from-beginning", "from_beginning", is_flag=True, help="Replay the whole raw topic.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    default=None,
+    help="Replay raw events published since this time (UTC unless an offset is given).",
+)
+@click.option("--group", default=None, help="Consumer group of the replay (default: a fresh one).")
+@click.option(
+    "--timeout",
+    type=float,
+    default=3600,
+    show_default=True,
+    help="Seconds to wait for the store to commit the replayed facts.",
+)
+def replay_command(from_beginning: bool, since: datetime | None, group: str | None, timeout: float) -> None:
+    """Re-extract the raw topic with this extractor version; returns once every fact is in PostgreSQL."""
+    from services.pipeline.replay import run_replay
+
+    if from_beginning == (since is not None):
+        raise click.UsageError("give exactly one of --from-beginning and --since")
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    with ProcessGroup(REPO_ROOT / ".local" / "replay" / "logs") as processes:
+
+        def start_store() -> Callable[[], None]:
+            click.echo("no store is running: the replay runs one until its facts are committed", err=True)
+            store = processes.start("store", hqfacts_argv("store"), settings_env(settings))
+
+            def stop_store() -> None:
+                store.stop()
+
+            return stop_store
+
+        summary = run_replay(settings, group=group, since=since, start_store=start_store, timeout=timeout)
+    click.echo(summary.render())
+
+
+COMMANDS: list[click.Command] = [demo_command, run_command, replay_command]

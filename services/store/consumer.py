@@ -31,6 +31,7 @@ from services.store.service import Backoff, StoreService
 log = logging.getLogger(__name__)
 
 STAGE = "store"
+_UNKNOWN_FLOOR = 2**63 - 1  # while the database's position is being read: accept nothing
 _TRUNCATED_DLQ_VALUE = 64 * 1024
 
 
@@ -114,6 +115,8 @@ class StoreRunner:
             settings.extractions_topic: "extraction",
         }
         self._buffer: list[SourceRecord] = []
+        # Per partition, the database's position at assignment: records below it are stored already.
+        self._floor: dict[tuple[str, int], int] = {}
         self._batch_lock = asyncio.Lock()
         self.consumer: AIOKafkaConsumer | None = None
         self.service: StoreService | None = None
@@ -228,6 +231,7 @@ class StoreRunner:
             )
             for messages in data.values()
             for m in messages
+            if m.offset >= self._floor.get((m.topic, m.partition), 0)
         ]
         return records
 
@@ -261,6 +265,11 @@ class StoreRunner:
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         consumer, service = self.consumer, self.service
         assert consumer is not None and service is not None
+        # The fetcher runs on while we ask the database: hold the partitions until they are positioned, and
+        # refuse anything below the database's position (_fetch) in case a fetch slipped through.
+        consumer.pause(*assigned)
+        for tp in assigned:
+            self._floor[(tp.topic, tp.partition)] = _UNKNOWN_FLOOR
         try:
             stored = await service.stored_offsets((tp.topic, tp.partition) for tp in assigned)
         except BatchAbandoned:
@@ -271,6 +280,8 @@ class StoreRunner:
                 await consumer.seek_to_beginning(tp)  # the database has nothing of it: read it all
             else:
                 consumer.seek(tp, position)
+            self._floor[(tp.topic, tp.partition)] = position or 0
+        consumer.resume(*assigned)
         log.info(
             "partitions assigned",
             extra={"positions": {f"{t}[{p}]": stored.get((t, p), 0) for t, p in assigned}},

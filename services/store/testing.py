@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -14,6 +17,13 @@ from sqlalchemy.engine import make_url
 from services.common.db import make_engine
 from services.common.events import ExtractionEvent, FactEvent
 from services.common.facts import Fact, Kind
+from services.common.kafka import ensure_topics
+from services.common.settings import Settings
+
+if TYPE_CHECKING:
+    from aiokafka import AIOKafkaProducer
+
+    from services.store.consumer import StoreRunner
 
 
 @contextmanager
@@ -91,3 +101,49 @@ def extraction_event(
         fact_ids=tuple(fact_ids),
         extracted_at=datetime.now(UTC),
     )
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool] | bool], what: str, *, deadline_s: float = 30.0
+) -> None:
+    """Poll ``check`` until it holds; fail with ``what`` after the deadline (no fixed sleeps in tests)."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        result = check()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {deadline_s}s waiting for {what}")
+
+
+@asynccontextmanager
+async def producer_for(settings: Settings) -> AsyncIterator[AIOKafkaProducer]:
+    """A plain producer, after creating the store's topics."""
+    from aiokafka import AIOKafkaProducer
+
+    from services.store.consumer import store_topic_specs
+
+    await ensure_topics(settings.kafka_bootstrap, store_topic_specs(settings))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
+@asynccontextmanager
+async def running_store(settings: Settings, *, stop_timeout_s: float = 30.0) -> AsyncIterator[StoreRunner]:
+    """The store's loop as a task of the current event loop; stopped (as on SIGTERM) on exit."""
+    from services.store.consumer import StoreRunner
+    from services.store.service import Backoff
+
+    runner = StoreRunner(settings, backoff=Backoff(initial=0.05, maximum=0.5))
+    task = asyncio.create_task(runner.run())
+    try:
+        yield runner
+    finally:
+        runner.stopping.set()
+        await asyncio.wait_for(task, timeout=stop_timeout_s)

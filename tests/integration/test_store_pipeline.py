@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
 from services.common.db import make_engine
 from services.common.events import FactEvent
-from services.common.kafka import ensure_topics, header_map
+from services.common.kafka import header_map
 from services.common.settings import Settings
 from services.common.topics import dlq_topic
-from services.store.consumer import StoreRunner, store_topic_specs
-from services.store.service import Backoff
 from services.store.tables import consumer_offsets, facts
-from services.store.testing import extraction_event, fact_event, fresh_database, sample_fact
+from services.store.testing import (
+    eventually,
+    extraction_event,
+    fact_event,
+    fresh_database,
+    producer_for,
+    running_store,
+    sample_fact,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -56,40 +60,6 @@ def settings(database_url: str) -> Settings:
         store_batch_seconds=0.2,
         health_port=None,
     )
-
-
-@asynccontextmanager
-async def producer_for(settings: Settings) -> AsyncIterator[AIOKafkaProducer]:
-    await ensure_topics(settings.kafka_bootstrap, store_topic_specs(settings))
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-    await producer.start()
-    try:
-        yield producer
-    finally:
-        await producer.stop()
-
-
-@asynccontextmanager
-async def running_store(settings: Settings) -> AsyncIterator[StoreRunner]:
-    runner = StoreRunner(settings, backoff=Backoff(initial=0.05, maximum=0.5))
-    task = asyncio.create_task(runner.run())
-    try:
-        yield runner
-    finally:
-        runner.stopping.set()
-        await asyncio.wait_for(task, timeout=DEADLINE_S)
-
-
-async def eventually(check: Callable[[], Awaitable[bool] | bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def fact_rows(engine: Engine) -> list[dict[str, Any]]:

@@ -74,7 +74,8 @@ def test_other_theme_post() -> None:
     a = parse_article(page("other_theme_post.html"), "https://tincuakhau.example/tin-5")
     assert a is not None
     assert a.title == "Chi cục Hải quan Sông Xanh phát hiện 14 vụ vi phạm"
-    assert a.published == datetime(2020, 10, 12, 9, 15)  # naive: the page gives no offset
+    # The page gives no offset: a Vietnamese site's local time (UTC+7) is assumed.
+    assert a.published == datetime(2020, 10, 12, 9, 15, tzinfo=timezone(timedelta(hours=7)))
     assert a.lead.startswith("Trong tháng 9/2020, Chi cục Hải quan Sông Xanh đã phát hiện")
     assert a.blocks[0].startswith("Theo lãnh đạo Chi cục")
     assert (

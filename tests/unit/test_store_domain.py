@@ -71,8 +71,8 @@ def test_invalid_events_become_dead_letters_with_reasons() -> None:
     good = fact_event(sample_fact())
     data = json.loads(good.encode())
     wrong_id = {**data, "fact_id": "0" * 32}
-    unknown_metric = {**data, "metric": "mystery_metric"}
-    huge = {**data, "value": "9" * 60}
+    unknown_metric = json.loads(fact_event(sample_fact(metric="mystery_metric")).encode())
+    huge = json.loads(fact_event(sample_fact(value="9" * 60)).encode())
     nul = {**data, "evidence": "bad \u0000 byte"}
     old_version = {**data, "extractor_version": "latest"}
     records = [

@@ -84,6 +84,7 @@ class FetchResult:
     error: str | None = None
     blocked: bool = False  # refused by the address guard: permanent, no retry
     elapsed: float = 0.0
+    wait: float | None = None  # set by the crawler: how long the host must rest after this answer
 
 
 _KEPT_HEADERS = (

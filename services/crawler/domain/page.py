@@ -62,7 +62,7 @@ def analyse(
         else:
             role, raw = "other", []
     links: dict[str, None] = {}
-    for href in raw:
+    for href in dict.fromkeys(raw):
         c = canonicalize(href, final_url)
         if c is not None:
             links[c] = None

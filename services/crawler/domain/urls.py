@@ -87,16 +87,24 @@ def _keep_param(name: str) -> bool:
     return low not in DROPPED_PARAMS and not low.startswith(DROPPED_PREFIXES)
 
 
-@lru_cache(maxsize=131072)
 def canonicalize(url: str, base: str | None = None) -> str | None:
     """The canonical absolute form of ``url`` (resolved against ``base``), or None if not http(s)."""
+    url = url.strip()
+    if base is not None and not url.lower().startswith(("http://", "https://")):
+        if not url or url.startswith("#") or url.lower().startswith(NON_HTTP_SCHEMES):
+            return None
+        url = urljoin(base, url)
+    return _canonicalize(url)
+
+
+# Pages repeat the same absolute links (menus, sidebars, calendars): the cache is keyed by them alone.
+@lru_cache(maxsize=131072)
+def _canonicalize(url: str) -> str | None:
     url = url.strip()
     if not url or url.startswith("#"):
         return None
     if url.lower().startswith(NON_HTTP_SCHEMES):
         return None
-    if base is not None:
-        url = urljoin(base, url)
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()

@@ -25,6 +25,7 @@ from services.extractor.domain.periods import find_periods, mask_comparisons, ye
 from services.extractor.domain.subjects import (
     ASSIGNER_RE,
     CHI_CUC_RE,
+    OTHER_UNIT,
     UNRESOLVED_PLACE,
     SubjectMention,
     assigner_id,
@@ -115,22 +116,43 @@ _OUT_OF_SCOPE = re.compile(
     r"kiểm\s+tra\s+sau|hậu\s+kiểm|KTSTQ|qua\s+công\s+tác"
 )
 # Words that put a whole clause outside a unit's total, wherever they stand in it.
-_CLAUSE_OUT_OF_SCOPE = re.compile(
+_CLAUSE_OUT_OF_SCOPE_WORDS = re.compile(
     r"có\s+thuế|không\s+thuế|\bFDI\b|trong\s+nước|mặt\s+hàng|nhóm\s+hàng|khối\s+doanh\s+nghiệp|"
     r"doanh\s+nghiệp\s+mới|\bmột\s+số\b|\b(?:như|gồm)\s*:|xăng\s+dầu|dầu\s+thô|\bthan\b|quặng|"
     r"sắt\s+thép|ô\s*tô|linh\s+kiện|phụ\s+tùng|điện\s+thoại|máy\s+vi\s+tính|dệt\s+may|giày\s+dép|"
     r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình|\bchở\b|sản\s+lượng|"
-    r"doanh\s+thu|lợi\s+nhuận|giá\s+vốn|hai\s+nước|2\s+nước|song\s+phương|giữa\s+Việt\s+Nam|"
+    r"doanh\s+thu|lợi\s+nhuận|giá\s+vốn|hai\s+nước|2\s+nước|song\s+phương|"
     r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
-    r"Trung\s+Quốc|Hoa\s+Kỳ|\bMỹ\b|Nhật\s+Bản|Hàn\s+Quốc|\bEU\b|ASEAN|Ấn\s+Độ|Thái\s+Lan|Campuchia|"
-    r"\bLào\b(?!\s+Cai)|Đài\s+Loan|Indonesia|Malaysia|Singapore|\bNga\b|Australia|\bÚc\b|"
-    r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|GDP|nợ\s+công|bội\s+chi",
+    r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bGDP\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
+    r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
+    r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|vụ\s+việc\s+(?:này|trên)|"
+    r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
+    r"quyết\s+định\s+xử\s+phạt|sau\s+thông\s+quan|C/O|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|XNK))",
     re.IGNORECASE,
 )
+# Trading partners: the country's trade with one of them is not its total (case matters: "mỹ phẩm").
+_CLAUSE_OUT_OF_SCOPE_NAMES = re.compile(
+    r"giữa\s+Việt\s+Nam|Trung\s+Quốc|Hoa\s+Kỳ|\bMỹ\b|Nhật\s+Bản|Hàn\s+Quốc|\bEU\b|ASEAN|Ấn\s+Độ|"
+    r"Thái\s+Lan|Campuchia|\bLào\b(?!\s+Cai)|Đài\s+Loan|Indonesia|Malaysia|Singapore|\bNga\b|Australia|"
+    r"\bÚc\b|(?:[Nn]hập\s+khẩu|[Xx]uất\s+khẩu|\bXK|\bNK)\s+(?:từ|sang)\s+[A-ZĐ]|"
+    r"(?:[Dd]oanh\s+nghiệp|[Cc]ông\s+ty|\bDN)[^,;.]{0,60}\bbị\b|"
+    r"\b(?:sang|từ)\s+(?!Tổng|Cục|Bộ|Hải|Chi|Ủy|UBND)[A-ZĐÂĂÊÔƠƯ][a-zà-ỹ]+"
+)
+
+
+class _ClauseOutOfScope:
+    """Both clause-level scope patterns behind one ``search``."""
+
+    @staticmethod
+    def search(text: str) -> bool:
+        return bool(_CLAUSE_OUT_OF_SCOPE_WORDS.search(text) or _CLAUSE_OUT_OF_SCOPE_NAMES.search(text))
+
+
+_CLAUSE_OUT_OF_SCOPE = _ClauseOutOfScope()
 # Other forces' enforcement figures are not customs' own.
 _OTHER_FORCES = re.compile(
     r"Công\s+an|Biên\s+phòng|Bộ\s+đội|Quản\s+lý\s+thị\s+trường|QLTT|Cảnh\s+sát|Ban\s+Chỉ\s+đạo\s+389|"
-    r"lực\s+lượng\s+chức\s+năng\s+(?:của\s+)?tỉnh"
+    r"lực\s+lượng\s+chức\s+năng"
 )
 # Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
 _SENTENCE_SUB_AREA = re.compile(
@@ -140,7 +162,8 @@ _SOURCE_AFTER = re.compile(
     r"\s*(?:đồng|USD)?\s*từ\s+(?:công\s+tác|hoạt\s+động\s+kiểm\s+tra|kiểm\s+tra|nguồn)"
 )
 _NOT_A_LEVEL_AFTER = re.compile(
-    r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT))|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)"
+    r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT))|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)|"
+    r"\s*/\s*(?:năm|tháng|ngày|tuần|tấn|chiếc)"
 )
 # Paragraph-level sub-scopes: once named, later trade figures of the paragraph are about them.
 _SUB_SCOPE = re.compile(
@@ -148,13 +171,15 @@ _SUB_SCOPE = re.compile(
 )
 # A value that is a difference, not a level ("tăng 6,6 tỷ USD", "tương đương tăng 132 tỷ").
 _DIFFERENCE_BEFORE = re.compile(
-    r"(?:tăng|giảm|hụt|cao\s+hơn|thấp\s+hơn|chênh\s+lệch|thêm|bớt|(?:giảm|hụt|tăng)\s+thu|tương\s+đương)"
+    r"(?:tăng|giảm|hụt|vượt\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)[^,;]{0,25}?|cao\s+hơn|thấp\s+hơn|chênh\s+lệch|thêm|bớt|(?:giảm|hụt|tăng)\s+thu|tương\s+đương)"
     r"(?:\s+(?:thêm|tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|mức|so\s+với[^,;()]*?))*\s*$",
     re.IGNORECASE,
 )
 _THRESHOLD_BEFORE = re.compile(r"(?:mốc|ngưỡng|\btừ)\s*(?:trên|hơn|gần)?\s*$", re.IGNORECASE)
 _THRESHOLD_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*trở\s+lên")
-_ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s+tính", re.IGNORECASE)
+_ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s+tính|dự\s+báo", re.IGNORECASE)
+_RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
+_HYPOTHETICAL = re.compile(r"\b[Nn]ếu\b[^.;]*\bsẽ\b")
 _TARGET_CUE = re.compile(
     r"dự\s+toán|chỉ\s+tiêu|kế\s+hoạch|phấn\s+đấu|mục\s+tiêu|được\s+giao|giao\s+(?:thu|là)|giao\s*\(",
     re.IGNORECASE,
@@ -196,6 +221,10 @@ _COMPARISON_VALUE_BEFORE = re.compile(
     r"|\(\s*cùng\s+kỳ[^)]*)\s*$",
     re.IGNORECASE,
 )
+_OTHER_COMPARISON_VALUE = re.compile(
+    r"so\s+với(?![^()]*(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch|mục\s+tiêu))[^()]*\(\s*(?:đạt|là)?\s*$",
+    re.IGNORECASE,
+)
 _COMPARISON_VALUE_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*(?:của|trong)\s+cùng\s+kỳ", re.IGNORECASE)
 _COMPARISON_YEAR = re.compile(r"cùng\s+kỳ\s+(?:năm\s+)?(\d{4})", re.IGNORECASE)
 _OF_SUBJECT_AFTER = re.compile(r"\s*(?:đồng|USD)?\s*(?:của|thuộc)\s+")
@@ -219,7 +248,7 @@ _ENTERPRISE_NOT = re.compile(
 _CASE_ADMIN_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?\s+vi\s+phạm\s+hành\s+chính")
 _CASE_SUBTYPE_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:về\s+(?!pháp\s+luật)|có\s+dấu)")
 _CASE_CUES = re.compile(
-    r"(?P<refer>(?:chuyển|đề\s+nghị|kiến\s+nghị)[^,;.]{0,60}?khởi\s+tố)"
+    r"(?P<refer>(?:chuyển|đề\s+nghị|kiến\s+nghị)[^;.\d]{0,140}?khởi\s+tố)"
     r"|(?P<criminal>khởi\s+tố)"
     r"|(?P<admin>hành\s+chính)"
     r"|(?P<violation>phát\s+hiện|bắt\s+giữ|vi\s+phạm|buôn\s+lậu|(?:xử\s+lý)(?=[^.;]*(?:vi\s+phạm|buôn\s+lậu)))",
@@ -250,6 +279,7 @@ class _State:
     trade_family_sentence: int = -1
     last_cuc: str | None = None
     customs: bool = True  # the article talks about customs at all
+    other_force_block: int = -1  # a paragraph about the police, border guards...: their figures
 
 
 @dataclass(slots=True)
@@ -296,7 +326,16 @@ def _sentence_subjects(sentence: str, state: _State) -> list[tuple[int, int, str
         if subject.startswith("chi-cuc:") and subject not in state.branches:
             state.branches.append(subject)
         result.append((mention.start, mention.end, subject))
+    if state.branches:
+        for match in _BARE_BRANCH.finditer(sentence):
+            if not any(start <= match.start() < end for start, end, _ in result):
+                result.append((match.start(), match.end(), state.branches[-1]))
+        result.sort()
     return result
+
+
+# "tại Chi cục", "chi cục này": the branch the text is about.
+_BARE_BRANCH = re.compile(r"\b[Cc]hi\s+cục\b(?!\s+(?:Hải\s+quan|HQ|trưởng|trực\s+thuộc))(?!\s+[A-ZĐ])")
 
 
 _TARGET_NOUNS = re.compile(
@@ -328,7 +367,7 @@ def _target_type_of(text: str) -> TargetType | None:
 
 def _target_type_after(text: str) -> TargetType | None:
     """The target type named right after an attainment ("chỉ tiêu dự toán" is du-toan)."""
-    head = text[:60]
+    head = re.split(r"\d", text[:60], maxsplit=1)[0]
     match = _TARGET_TYPES.search(head)
     if not match:
         return None
@@ -402,7 +441,7 @@ def _shift_year(period: tuple[date, date | None] | None, year: int | None) -> tu
 
 
 def _classify_count(
-    sentence: str, quantity: Quantity, segment: str, after: str, before: str
+    sentence: str, quantity: Quantity, segment: str, after: str, before: str, other_forces: bool = False
 ) -> tuple[str, Decimal] | None:
     if quantity.unit is not None:
         return None
@@ -411,6 +450,20 @@ def _classify_count(
         return None
     if _COUNT_DIFFERENCE.search(segment) or re.search(r"\bchở\b|[Cc]ông\s+ty", segment):
         return None
+    if re.search(r"(?:tăng|giảm)(?:\s+(?:thêm|được|gần|hơn|khoảng))?\s*$", segment, re.IGNORECASE):
+        return None  # "tăng 3 DN": a difference
+    if re.search(r"\(\s*$", segment) and (
+        re.search(r"%\s*$", before[: len(before) - len(segment)]) or "/" in after[:12]
+    ):
+        return None  # "giảm 30% (2.658 bộ tờ khai)", "Cà Mau (5 vụ/8 tàu)": differences and breakdowns
+    if re.search(r"vi\s+phạm\s+về|về\s+các\s+hành\s+vi", segment, re.IGNORECASE):
+        return "sub-type", value
+    if re.search(r"(?:mỗi|bình\s+quân|trung\s+bình)\b[^,;]{0,30}$", segment, re.IGNORECASE):
+        return None  # "mỗi tháng phát sinh hơn 220 tờ khai": an average
+    if noun == "cases" and re.match(r"\s*Trong\s+(?:đó|số\s+đó)\b", sentence):
+        return None  # a sentence that breaks a total down by kind of case
+    if _CLAUSE_OUT_OF_SCOPE.search(after[:40]):
+        return None  # "2.500 DN FDI"
     noun = _count_noun(after, segment)
     if noun is None:
         return None
@@ -432,10 +485,12 @@ def _classify_count(
         return None
     if noun != "cases":
         return noun, value
-    if _OTHER_FORCES.search(before) and not re.search(r"[Hh]ải\s+quan", before):
+    if _OTHER_FORCES.search(sentence) and not re.search(r"[Hh]ải\s+quan", before):
+        return None
+    if other_forces and not _CUSTOMS.search(before):
         return None
     if _CASE_SUBTYPE_AFTER.match(after):
-        return None
+        return "sub-type", value  # "1 vụ vi phạm về sở hữu trí tuệ": what follows in the clause is a part
     if _CASE_ADMIN_AFTER.match(after):
         return "administrative_penalties", value
     cue: str | None = None
@@ -456,7 +511,9 @@ def _classify_count(
 
 
 _COUNT_SUB_AFTER = re.compile(
-    r"[^,;.]{0,40}?(?:qua\s+cảng|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b)", re.IGNORECASE
+    r"[^,;.]{0,40}?(?:qua\s+cảng|qua\s+cầu|lối\s+mở|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b|"
+    r"tham\s+dự|tọa\s+đàm|hội\s+nghị|điển\s+hình)",
+    re.IGNORECASE,
 )
 _ANY_NUMBER = re.compile(r"\d")
 
@@ -545,6 +602,7 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
     governing_period: tuple[date, date | None] | None = None
     governing_subject: str | None = None
     rejected_clause = -1  # the clause (by ';' count) whose headline amount was out of scope
+    previous_reading: _Reading | None = None
     first_usd_family: str | None = None
     for index, quantity in enumerate(quantities):
         previous_end = quantities[index - 1].end if index else 0
@@ -589,11 +647,22 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
             rejected_clause = clause_index
             governing = None
             continue
-        if outcome is None:
+        if outcome is None or _HYPOTHETICAL.search(sentence):
             continue
         reading = outcome
         if rejected_clause >= 0 and not _new_subject_in(segment, subjects, previous_end):
             continue
+        if previous_reading is not None and _RANGE_SEPARATOR.fullmatch(segment):
+            # "từ 101.000 tỷ đồng đến 101.500 tỷ đồng": both ends are read the same way.
+            reading = replace(
+                reading,
+                kind=previous_reading.kind,
+                target_type=previous_reading.target_type,
+                assigned_by=previous_reading.assigned_by,
+            )
+        if masked[quantity.start] == " " and not reading.comparison and reading.unit in ("VND", "USD"):
+            continue  # inside "so với ...": the value compared with, for a period the phrase only hints at
+        previous_reading = reading
         subject = _subject_for(
             reading, quantity, subjects, sentence, state, block, governing, governing_subject
         )
@@ -669,6 +738,8 @@ def _carry_state(
             state.unit_subject = units[-1]
     if _ENFORCEMENT_CONTEXT.search(sentence):
         state.enforcement_block = block
+    if _OTHER_FORCES.search(sentence) and not _CUSTOMS.search(sentence):
+        state.other_force_block = block
     if usd_family:
         state.trade_family = usd_family
         state.trade_family_block = block
@@ -680,6 +751,20 @@ def _carry_state(
 
 
 def _subject_for(
+    reading: _Reading,
+    quantity: Quantity,
+    subjects: list[tuple[int, int, str]],
+    sentence: str,
+    state: _State,
+    block: int,
+    governing: _Reading | None,
+    governing_subject: str | None,
+) -> str | None:
+    subject = _subject_of(reading, quantity, subjects, sentence, state, block, governing, governing_subject)
+    return None if subject == OTHER_UNIT else subject
+
+
+def _subject_of(
     reading: _Reading,
     quantity: Quantity,
     subjects: list[tuple[int, int, str]],
@@ -773,7 +858,9 @@ def _read_quantity(
 ) -> ReadOutcome:
     if quantity.unit == "percent":
         return _read_percent(quantity, segment, clause, after, phrase_after, governing, state, block)
-    count = _classify_count(sentence, quantity, segment, after, before)
+    count = _classify_count(sentence, quantity, segment, after, before, state.other_force_block == block)
+    if count is not None and count[0] == "sub-type":
+        return "out-of-scope"
     if count is not None:
         metric, value = count
         kind: Kind = "estimate" if _ESTIMATE.search(segment) else "actual"
@@ -789,16 +876,25 @@ def _read_quantity(
     if _SOURCE_AFTER.match(after) or _in_sub_scope(before, state, block):
         return "out-of-scope"
     comparison = bool(_COMPARISON_VALUE_BEFORE.search(segment) or _COMPARISON_VALUE_AFTER.match(after))
+    if not comparison and _OTHER_COMPARISON_VALUE.search(segment):
+        return None  # "so với tháng 7 (đạt 8.270 tỷ)": the value compared with, for another period
+    if re.fullmatch(r"\s*\(\s*", segment) and re.search(r"%\s*$", before[: len(before) - len(segment)]):
+        return None  # "giảm 38% (4.474 tỷ đồng)": the difference, spelled out
     if quantity.unit == "USD":
         return _read_usd(quantity, segment, clause, before, sentence, comparison, state, block, scope_from)
     found = _money_family(before, _blank_parentheses(clause), state, block)
+    if found is None and _PAREN_AFTER_UNIT.search(segment):
+        # "...; Chi cục X (11.500 tỷ đồng)": a bracketed amount after a unit takes the sentence's cue.
+        clause = before
+        found = _money_family(before, _blank_parentheses(before), state, block)
     if found is None:
         return None
     family, cue_position = found
     if _out_of_scope(clause, cue_position, scope_from):
         return "out-of-scope"
-    if family != "budget" and _OTHER_FORCES.search(before) and not re.search(r"[Hh]ải\s+quan", before):
-        return None
+    if family != "budget" and not _CUSTOMS.search(before):
+        if _OTHER_FORCES.search(before) or state.other_force_block == block:
+            return None
     metric = "budget_revenue" if family == "budget" else family
     kind, target_type, assigned = _kind_of(segment, after, phrase_after, before, state)
     bound = quantity.bound
@@ -808,6 +904,8 @@ def _read_quantity(
         kind, target_type, assigned = "actual", None, None
     if family != "budget" and kind == "target":
         return None
+    if kind != "target" and re.search(r"\d\s*/\s*$", segment):
+        return None  # "bằng 105% (315.000/300.000 tỷ đồng)": the base of a ratio that is not a target
     return _Reading(
         metric,
         kind,
@@ -843,6 +941,8 @@ def _kind_of(
 ) -> tuple[Kind, TargetType | None, str | None]:
     target_after = _TARGET_AFTER.match(after)
     chunk = segment if _PAREN_AFTER_UNIT.search(segment) else _last_chunk(segment)
+    if not _TARGET_CUE.search(chunk) and not _ACTUAL_CUE.search(chunk) and not _ESTIMATE.search(chunk):
+        chunk = segment  # "..., được giao chỉ tiêu thu lớn nhất, với 46.000 tỷ đồng"
     target_here = bool(_TARGET_CUE.search(chunk)) and (
         _STRIVE_BEFORE.search(chunk) is not None or not _ACTUAL_CUE.search(chunk[_last_target_cue(chunk) :])
     )
@@ -866,7 +966,7 @@ def _kind_of(
 
 
 _BOUND_ONLY = re.compile(
-    r"^\s*(?:đạt\s+)?(?:tối\s+thiểu|ít\s+nhất|tối\s+đa|khoảng|hơn|trên)?\s*(?:thu\s+)?(?:đạt\s+)?(?:là\s+)?$"
+    r"^\s*(?:đạt\s+)?(?:tối\s+thiểu|ít\s+nhất|tối\s+đa)\s*(?:thu\s+)?(?:đạt\s+)?(?:là\s+)?$"
 )
 _AT_LEAST_CHUNK = re.compile(r"^\s*(?:tối\s+thiểu|ít\s+nhất)\b")
 
@@ -935,6 +1035,11 @@ def _read_usd(
 _AMOUNT_IN = re.compile(r"\d\s*(?:%|tỷ|tỉ|triệu|nghìn|ngàn|USD)")
 
 
+_ENFORCEMENT_VALUE_AFTER = re.compile(
+    r"\s*(?:hàng\s+(?:hóa\s+|hoá\s+)?)?(?:vi\s+phạm|tang\s+vật)", re.IGNORECASE
+)
+
+
 def _only_total_cue(clause: str) -> bool:
     """The clause names a total ("tổng trị giá") but not which trade flow it is."""
     kinds = {m.lastgroup for m in _TRADE_CUES.finditer(clause)}
@@ -951,6 +1056,8 @@ def _trade_family_at(text: str) -> tuple[str | None, int]:
         if _TRADE_CUE_QUALIFIES.search(text[max(0, match.start() - 20) : match.start()]):
             continue
         kind = match.lastgroup
+        if kind == "generic" and _ENFORCEMENT_VALUE_AFTER.match(text, match.end()):
+            continue  # "trị giá hàng vi phạm": not a trade flow
         position = match.start()
         if kind in ("trade", "export", "import", "surplus", "deficit"):
             specific_end = match.end()
@@ -978,7 +1085,7 @@ _REFERS_BACK = re.compile(r"\s*(?:tương\s+ứng|tương\s+đương)", re.IGNOR
 _EXCEEDED_BY = re.compile(
     r"vượt(?:\s+mức)?(?:\s+(?P<bound>tối\s+thiểu|ít\s+nhất|hơn|trên|khoảng))?\s*$", re.IGNORECASE
 )
-_STRIVE_BEFORE = re.compile(r"phấn\s+đấu|mục\s+tiêu", re.IGNORECASE)
+_STRIVE_BEFORE = re.compile(r"phấn\s+đấu|mục\s+tiêu|\bcần\b|\bphải\b|đề\s+nghị|yêu\s+cầu", re.IGNORECASE)
 _ABOUT_AFTER = re.compile(
     r"\s*(?:\([^)]*\)\s*)?về\s+(?P<what>kim\s+ngạch|trị\s+giá|số\s+thu)?", re.IGNORECASE
 )
@@ -1014,7 +1121,7 @@ def _read_percent(
         return None  # "giảm 22% về tờ khai", "về lượng": a change of something else
     if governing is None and _in_sub_scope(clause, state, block):
         return "out-of-scope"
-    own = segment if governing is not None else _last_chunk(segment)
+    own = _last_chunk(segment)
     if governing is None and _REFERS_BACK.match(own):
         own = clause  # "..., tương ứng mức giảm 14%": the change of the amount named before
     family, cue_position = _segment_family(own)
@@ -1055,7 +1162,7 @@ def _read_percent(
                 if not exceeded.group("bound"):
                     bound = "exact"  # "vượt 5,6%" is exactly 105,6%, not "over 5,6%"
             assigned = _assigned_by(phrase_after[:80], state)
-            attain_kind: Kind = "estimate" if kind == "estimate" else "actual"
+            attain_kind: Kind = kind
             if _STRIVE_BEFORE.search(segment[segment.rfind(",") + 1 :]):
                 attain_kind = "target"  # "phấn đấu hoàn thành vượt 5% dự toán": a goal, not a result
             return _Reading(
@@ -1100,8 +1207,8 @@ def _change_metric(family: str) -> str | None:
 
 
 def _is_summary_block(text: str) -> bool:
-    """Headings: short, no sentence punctuation at the end."""
-    return len(text) < 160 and not _ENDS_LIKE_PROSE.search(text)
+    """Headings: short, no comma, no sentence punctuation at the end."""
+    return len(text) < 120 and "," not in text and not _ENDS_LIKE_PROSE.search(text)
 
 
 def _consistent(summary: Fact, body: Fact) -> bool:
@@ -1164,7 +1271,8 @@ def extract_facts(article: Article) -> list[Fact]:
                 body.extend(facts)
     kept_lead = [f for f in lead_facts if not any(_consistent(f, b) for b in body)]
     main = kept_lead + body
-    kept_summaries = [f for f in summaries if not any(_consistent(f, b) for b in main)]
+    # Title and heading numbers only restate the text (rounded); the text's own fact is the one kept.
+    kept_summaries: list[Fact] = []
     result: list[Fact] = []
     seen: set[tuple[str, ...]] = set()
     for fact in _in_reading_order(kept_summaries, main, article):

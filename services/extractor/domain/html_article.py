@@ -11,12 +11,15 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from services.extractor.domain.article import Article, MalformedPage
+
+# hddtvn.com publishes in Vietnam's time (UTC+7); dates shown without an offset are read in it.
+SITE_TIMEZONE = timezone(timedelta(hours=7))
 
 __all__ = ["is_credit_line", "norm_text", "parse_article"]
 
@@ -620,4 +623,6 @@ def parse_article(html: str, url: str) -> Article | None:
     if published is None and region is not None:
         published = _visible_date(region, title, blocks[0] if blocks else lead)
 
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=SITE_TIMEZONE)  # a bare local time on a Vietnamese site
     return Article(url=url, title=title, published=published, lead=lead, blocks=tuple(blocks))

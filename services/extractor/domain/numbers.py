@@ -23,7 +23,7 @@ _CURRENCY = r"đồng|VNĐ|VND|vnđ|USD|US\$|đô\s*la|đô-la|đôla|đ\b"
 
 # One quantity: number, optional scale, optional chained smaller part ("tỷ 46 triệu"), optional unit.
 QUANTITY_RE = re.compile(
-    rf"(?<![\d/.,\w])(?P<num>{_NUMBER})(?![\d/]|\.\d|,\d)"
+    rf"(?<![\d.,\w])(?P<num>{_NUMBER})(?![\d/]|\.\d|,\d)"
     rf"(?:\s*(?P<scale>{_SCALE})(?![\w])"
     rf"(?:\s+(?P<num2>\d{{1,3}}(?:,\d+)?)\s*(?P<scale2>triệu|nghìn|ngàn)(?![\w]))?)?"
     rf"(?:\s*(?P<pct>%|phần\s+trăm)|\s*(?P<cur>{_CURRENCY})(?![\w]))?",

@@ -16,8 +16,12 @@ _ROMAN_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 # Comparisons name other periods ("so với cùng kỳ năm 2019", "so với tháng trước"): they are masked out
 # before looking for the period a number covers, and their years are not "the current year".
+_COMPARED_WORDS = r"(?:[^,;.()\d]|(?<=tháng\s)\d{1,2}|(?<=quý\s)\d|\d{1,2}/\d{4}|\d{4}(?!\d|[.,]\d))*"
 COMPARISON_RE = re.compile(
-    r"(?:so\s+với|cùng\s+kỳ|với\s+năm\s+(?=\d))[^,;.()]*|(?<!\w)với\s+cùng\s+[^,;.()]*",
+    r"(?:so\s+với|cùng\s+kỳ|với\s+năm\s+(?=\d))"
+    + _COMPARED_WORDS
+    + r"|(?<!\w)với\s+cùng\s+"
+    + _COMPARED_WORDS,
     re.IGNORECASE,
 )
 
@@ -30,7 +34,7 @@ PERIOD_RE = re.compile(
     r"(?:\s*(?:/|năm)?\s*(?P<ny>" + _YEAR + r"))?(?![\w]))"
     r"|(?P<quarters>(?P<qn>\d|ba|hai)\s+quý\s+đầu(?:\s+năm)?(?:\s*(?:/|năm)?\s*(?P<qny>" + _YEAR + r"))?)"
     r"|(?P<quarter>quý\s+(?P<q>IV|III|II|I|[1-4])(?![\w])(?:\s*(?:/|năm)\s*(?P<qy>" + _YEAR + r"))?)"
-    r"|(?P<month>tháng\s+(?P<m>\d{1,2})(?![\d,.])(?:\s*(?:/|năm)\s*(?P<my>" + _YEAR + r"))?)"
+    r"|(?P<month>tháng\s+(?P<m>\d{1,2})(?!\d|[,.]\d)(?:\s*(?:/|năm)\s*(?P<my>" + _YEAR + r"))?)"
     r"|(?P<sofar>(?:từ\s+đầu\s+năm\s+)?đến\s+nay)"
     r"|(?P<year>(?:cả\s+)?năm\s+(?P<y>" + _YEAR + r"))"
     r"|(?P<thisyear>(?:trong|cả)\s+năm(?!\s*\d))",

@@ -157,7 +157,19 @@ class SubjectMention:
     end: int
 
 
+# A person's name after a unit's name ("Chi cục Hải quan X Nguyễn Văn A"): the unit's name stops there.
+_PERSON_NAME = re.compile(
+    r"\s(?=(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đào|Đinh|Lưu|"
+    r"Trương|Tạ|Lâm|Quách|Kiều|Triệu|Đoàn|Vương|Tôn|Thân|La|Mạc)\s+[A-ZĐÀ-Ỹ])"
+)
 UNRESOLVED_PLACE = "place:"
+OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figures are not scored
+# Departments of the General Department that are not units in the contract's sense, and other agencies.
+OTHER_DEPARTMENT_RE = re.compile(
+    r"Cục\s+Kiểm\s+tra\s+sau\s+thông\s+quan|Cục\s+Điều\s+tra\s+chống\s+buôn\s+lậu|Cục\s+Quản\s+lý\s+rủi\s+ro|"
+    r"Cục\s+Thuế\s+(?:XNK|xuất\s+nhập\s+khẩu)|Cục\s+Giám\s+sát\s+quản\s+lý|Cục\s+Thuế\b|Tổng\s+cục\s+Thuế|"
+    r"Cục\s+Cảnh\s+sát|Cảnh\s+sát\s+biển|Bộ\s+đội\s+Biên\s+phòng|Tổng\s+cục\s+Quản\s+lý\s+thị\s+trường"
+)
 
 
 def _province_prefix(place: str) -> str | None:
@@ -184,8 +196,13 @@ def find_subjects(text: str) -> list[SubjectMention]:
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
+    for match in OTHER_DEPARTMENT_RE.finditer(text):
+        found.append(SubjectMention(OTHER_UNIT, match.start(), match.end()))
+        taken.append((match.start(), match.end()))
     for match in CHI_CUC_RE.finditer(text):
-        name = match.group("name").strip()
+        if not free(match.start(), match.end()):
+            continue
+        name = _PERSON_NAME.split(match.group("name"), maxsplit=1)[0].strip()
         name = re.sub(r"\s+(?:đạt|thu|là|có|với|và|mới|cho|đã|được)$", "", name)
         found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
         taken.append((match.start(), match.end()))

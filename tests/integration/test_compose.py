@@ -1,0 +1,173 @@
+"""deploy/docker-compose.yml and deploy/Dockerfile, checked offline (no Docker engine needed).
+
+`docker-compose config` (Debian's docker-compose 1.29, installed by `make test` via deploy/local/tools.sh)
+validates the file against the Compose schema; PyYAML checks what the operators rely on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "deploy" / "docker-compose.yml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+
+APP_SERVICES = {"crawler": 9101, "extractor": 9102, "store": 9103}
+SERVICES = {"kafka", "postgres", "migrate", *APP_SERVICES}
+ENV_VARS = {"HQ_KAFKA_BOOTSTRAP", "HQ_DATABASE_URL"}
+
+
+def _compose_cli() -> list[str] | None:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    return None
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return dict(compose["services"])
+
+
+def _env(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def _conditions(service: dict[str, Any]) -> dict[str, str]:
+    deps = service.get("depends_on", {})
+    assert isinstance(deps, dict), "depends_on must use the long form with conditions"
+    return {name: spec["condition"] for name, spec in deps.items()}
+
+
+def test_compose_config_validates_offline() -> None:
+    cli = _compose_cli()
+    if cli is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("docker-compose missing in CI: `make test` installs it (deploy/local/tools.sh)")
+        pytest.skip("docker-compose not installed (run deploy/local/tools.sh)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
+    result = subprocess.run(
+        [*cli, "-f", str(COMPOSE), "config"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    resolved = yaml.safe_load(result.stdout)
+    assert set(resolved["services"]) == SERVICES
+    for name in APP_SERVICES:
+        assert _conditions(resolved["services"][name])["migrate"] == "service_completed_successfully"
+
+
+def test_all_services_present(services: dict[str, dict[str, Any]]) -> None:
+    assert set(services) == SERVICES
+
+
+def test_images(services: dict[str, dict[str, Any]]) -> None:
+    assert services["kafka"]["image"] == "apache/kafka:3.9.1"
+    assert services["postgres"]["image"] == "postgres:16"
+    for name in ("migrate", *APP_SERVICES):
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+
+
+def test_kafka_kraft_environment(services: dict[str, dict[str, Any]]) -> None:
+    env = _env(services["kafka"])
+    for key in (
+        "KAFKA_NODE_ID",
+        "KAFKA_PROCESS_ROLES",
+        "KAFKA_LISTENERS",
+        "KAFKA_ADVERTISED_LISTENERS",
+        "KAFKA_CONTROLLER_LISTENER_NAMES",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+    ):
+        assert env.get(key), key
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "1"
+    assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "1"
+    assert env["KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS"] == "0"
+    assert int(env["KAFKA_MESSAGE_MAX_BYTES"]) >= 10 * 1024 * 1024
+    # The app containers reach the broker on the advertised in-network listener.
+    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+
+
+def test_healthchecks(services: dict[str, dict[str, Any]]) -> None:
+    kafka_test = " ".join(services["kafka"]["healthcheck"]["test"])
+    assert "kafka-broker-api-versions.sh" in kafka_test or "kafka-topics.sh" in kafka_test
+    assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+    for name, port in APP_SERVICES.items():
+        test = " ".join(services[name]["healthcheck"]["test"])
+        assert "urllib" in test
+        assert f"127.0.0.1:{port}/healthz" in test, name
+        assert _env(services[name])["HQ_HEALTH_PORT"] == str(port)
+
+
+def test_depends_on_conditions(services: dict[str, dict[str, Any]]) -> None:
+    assert _conditions(services["migrate"]) == {"kafka": "service_healthy", "postgres": "service_healthy"}
+    for name in APP_SERVICES:
+        assert _conditions(services[name]) == {
+            "kafka": "service_healthy",
+            "postgres": "service_healthy",
+            "migrate": "service_completed_successfully",
+        }, name
+
+
+def test_restart_policies(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("kafka", "postgres", *APP_SERVICES):
+        assert services[name]["restart"] == "unless-stopped", name
+    assert services["migrate"]["restart"] == "no"
+
+
+def test_app_environment(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("migrate", *APP_SERVICES):
+        env = _env(services[name])
+        assert set(env) >= ENV_VARS, name
+        assert env["HQ_KAFKA_BOOTSTRAP"] == "kafka:9092"
+        assert env["HQ_DATABASE_URL"].startswith("postgresql+psycopg://hqfacts:hqfacts@postgres:5432/")
+
+
+def test_commands_are_real_cli_subcommands(services: dict[str, dict[str, Any]]) -> None:
+    from services.cli import cli
+
+    expected = {"migrate": "migrate", "crawler": "crawl", "extractor": "extractor", "store": "store"}
+    for name, subcommand in expected.items():
+        command = services[name]["command"]
+        words = command.split() if isinstance(command, str) else list(command)
+        if words and words[0] == "hqfacts":
+            words = words[1:]
+        assert words[0] == subcommand, name
+        assert words[0] in cli.commands, f"{name}: `hqfacts {words[0]}` is not a CLI subcommand"
+    assert services["crawler"]["command"][1:] == ["--seed", "https://hddtvn.com/"]
+
+
+def test_dockerfile() -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim\s*$", text, re.M)
+    assert re.search(r"pip install .*\.\s*\\?$", text, re.M)
+    assert re.search(r'^ENTRYPOINT \["hqfacts"\]\s*$', text, re.M)
