@@ -14,7 +14,7 @@ export HQ_ROOT HQ_DEPLOY HQ_LOCAL
 # Python used for the small readiness probes (stdlib only, no venv needed).
 hq_python() {
   local p
-  for p in "$HQ_ROOT/.venv/bin/python" python3.11 python3; do
+  for p in python3.11 python3 "$HQ_ROOT/.venv/bin/python"; do
     if command -v "$p" >/dev/null 2>&1; then
       "$p" "$@"
       return

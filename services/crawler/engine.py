@@ -69,6 +69,7 @@ class HostState:
     robots: RobotsRules | None = None
     robots_expires: float = 0.0
     robots_failures: int = 0
+    blocked: str | None = None  # why every URL of this host is refused (SSRF guard)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
@@ -454,7 +455,12 @@ class Crawler:
             result = await self.fetcher.fetch(target, robots=True)
             self._count_fetch(result)
         status = result.status
-        if status == 200 and result.body is not None:
+        if result.blocked:
+            # The host resolves to an address we may not connect to: every URL of it is refused.
+            hs.blocked = result.error or "address refused"
+            log.warning("host refused", extra={"host": hs.origin, "error": hs.blocked})
+            rules = RobotsRules.allow_all()
+        elif status == 200 and result.body is not None:
             text = decode_body(result.body, sniff_charset(result.headers.get("content-type"), result.body))
             rules = RobotsRules.parse(text)
             await self._publish_robots(hs, url, result)
@@ -476,6 +482,8 @@ class Crawler:
         hs.robots_expires = time.monotonic() + self.cfg.robots_ttl
         hs.pace.set_robots_delay(rules.crawl_delay(self.cfg.user_agent))
         self._after_request(hs)
+        if hs.blocked:
+            return True
         depth = 1
         sitemaps = [canonicalize(s, url) for s in rules.sitemaps] or [
             canonicalize(hs.origin + p) for p in SITEMAP_GUESSES
@@ -518,6 +526,9 @@ class Crawler:
     async def _fetch_one(self, hs: HostState, row: UrlRow) -> FetchResult | None:
         """Fetch a URL when robots.txt, the page limit and the host's pace allow; adapt the pace."""
         assert hs.robots is not None
+        if hs.blocked:
+            self._final(row, "skipped", row.role, None, hs.blocked)
+            return None
         if not hs.robots.allowed(row.url, self.cfg.user_agent):
             self._final(row, "skipped", row.role, None, "disallowed by robots.txt")
             return None

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import faust
 from faust.types import EventT, TopicT
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 from services.common.events import EventError, RawPage
 from services.common.kafka import MAX_REQUEST_BYTES, dlq_headers
@@ -24,11 +26,13 @@ from services.common.settings import Settings
 from services.common.topics import dlq_topic
 from services.extractor.domain.facts import EXTRACTOR_VERSION
 from services.extractor.service import process_page
+from services.pipeline.progress import group_lag
 
 log = logging.getLogger(__name__)
 
 PAGES_IN = Counter("hqfacts_extractor_pages_total", "Raw page events consumed", ["outcome"])
 FACTS_OUT = Counter("hqfacts_extractor_facts_total", "Fact events produced")
+LAG = Gauge("hqfacts_extractor_lag_messages", "Raw page events not yet committed by the extractor group")
 PAGE_SECONDS = Histogram("hqfacts_extractor_page_seconds", "Time to extract and produce one page")
 
 
@@ -70,6 +74,8 @@ def create_app(
         web_port=web_port or 6066,
         web_bind=settings.health_host,
         stream_wait_empty=False,
+        # Faust wants a data folder even with the memory store; keep it out of the working tree.
+        datadir=str(Path(tempfile.gettempdir()) / "hqfacts-faust" / (group_id or settings.extractor_group)),
     )
     topics = ExtractorTopics(
         raw=_raw_topic(app, settings.raw_topic),
@@ -85,7 +91,7 @@ def create_app(
             yield None
 
     if web_port is not None:
-        _add_web_pages(app)
+        _add_web_pages(app, settings, group_id or settings.extractor_group)
     return app, topics
 
 
@@ -125,7 +131,7 @@ async def _delivered(futures: list[Awaitable[Any]]) -> None:
         await asyncio.gather(*futures)
 
 
-def _add_web_pages(app: faust.App) -> None:
+def _add_web_pages(app: faust.App, settings: Settings, group: str) -> None:
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
         consumer_ready = app.consumer is not None and not app.rebalancing
@@ -133,4 +139,9 @@ def _add_web_pages(app: faust.App) -> None:
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
-        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+        try:  # lag as the broker sees it: end offsets minus the group's committed offsets
+            LAG.set(await group_lag(settings.kafka_bootstrap, group, [settings.raw_topic]))
+        except Exception:  # a scrape must answer even when the broker does not
+            log.warning("could not read the extractor's lag", exc_info=True)
+        # aiohttp refuses a charset inside content_type; the exposition format is ASCII anyway.
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split("; charset")[0])

@@ -204,7 +204,7 @@ class StoreRunner:
                     "records": report.records,
                     "inserted": report.outcome.inserted,
                     "updated": report.outcome.updated,
-                    "older_skipped": report.outcome.older_skipped,
+                    "unchanged": report.outcome.unchanged,
                     "retired": len(report.outcome.retired),
                     "dead_letters": report.dead_letters,
                     "seconds": round(report.seconds, 4),

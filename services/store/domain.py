@@ -98,7 +98,7 @@ Position = tuple[str, int, int]  # topic, partition, offset
 class BatchOutcome:
     inserted: int = 0
     updated: int = 0
-    older_skipped: int = 0  # an equal-or-newer version was already stored
+    unchanged: int = 0  # older than what is stored, or the same content: nothing written
     retired: tuple[str, ...] = ()
     reactivated: tuple[str, ...] = ()
     extractions_applied: int = 0
@@ -107,7 +107,7 @@ class BatchOutcome:
         return BatchOutcome(
             self.inserted + other.inserted,
             self.updated + other.updated,
-            self.older_skipped + other.older_skipped,
+            self.unchanged + other.unchanged,
             self.retired + other.retired,
             self.reactivated + other.reactivated,
             self.extractions_applied + other.extractions_applied,

@@ -6,7 +6,9 @@ from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_IN = Counter("hqfacts_store_events_in_total", "Records consumed by the store", ["topic"])
 FACTS_STORED = Counter(
-    "hqfacts_store_facts_total", "Fact upserts by result (inserted, updated, older_skipped)", ["result"]
+    "hqfacts_store_facts_total",
+    "Fact events by result (inserted, updated, unchanged: older version or same content)",
+    ["result"],
 )
 FACTS_RETIRED = Counter("hqfacts_store_facts_retired_total", "Facts retired by supersede")
 FACTS_REACTIVATED = Counter("hqfacts_store_facts_reactivated_total", "Retired facts brought back")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal_column, not_, select, text, update
+from sqlalchemy import bindparam, delete, func, not_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -28,9 +28,6 @@ from services.store.tables import articles, consumer_offsets, dead_letters, fact
 
 log = logging.getLogger(__name__)
 
-# Rows per INSERT statement: 24 columns x 2000 rows stays under PostgreSQL's 65535 bind parameters.
-_ROWS_PER_STATEMENT = 2000
-
 
 def translate_db_error(exc: Exception) -> Exception:
     """Sort a DB exception into 'retry later' or 'this data is refused'."""
@@ -43,11 +40,82 @@ def translate_db_error(exc: Exception) -> Exception:
     return exc
 
 
-def _chunks(
-    rows: Sequence[dict[str, Any]], size: int = _ROWS_PER_STATEMENT
-) -> Iterable[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+# The hot path stages each batch with COPY into session-local temp tables, then upserts with one
+# INSERT ... SELECT: a per-row VALUES statement costs far more in statement building than in PostgreSQL.
+_FACT_COLUMNS = (
+    "fact_id",
+    "article_url",
+    "subject",
+    "metric",
+    "kind",
+    "value",
+    "unit",
+    "bound",
+    "period_start",
+    "period_end",
+    "target_type",
+    "assigned_by",
+    "evidence",
+    "extractor_version",
+    "extractor_version_key",
+    "source_topic",
+    "source_partition",
+    "source_offset",
+)
+_ARTICLE_COLUMNS = ("url", "title", "published", "extractor_version", "extractor_version_key")
+_CREATE_STAGES = (
+    "CREATE TEMP TABLE IF NOT EXISTS facts_stage (LIKE facts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS articles_stage (LIKE articles INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+)
+_UPSERT_ARTICLES = text(
+    f"""
+    INSERT INTO articles AS a ({", ".join(_ARTICLE_COLUMNS)})
+    SELECT {", ".join(_ARTICLE_COLUMNS)} FROM articles_stage ORDER BY url
+    ON CONFLICT (url) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in _ARTICLE_COLUMNS if c != "url")},
+        last_seen = now()
+    WHERE a.extractor_version_key < EXCLUDED.extractor_version_key
+       OR (a.extractor_version_key = EXCLUDED.extractor_version_key
+           AND (a.title, a.published, a.extractor_version)
+               IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.published, EXCLUDED.extractor_version))
+    """
+)
+_PREVIOUSLY_RETIRED = text(
+    "SELECT f.fact_id FROM facts f JOIN facts_stage s USING (fact_id) WHERE f.retired_at IS NOT NULL"
+)
+# Versioned upsert: INTEGER[] version keys compare element-wise, like semantic version tuples, so an event
+# from an older extractor never overwrites a newer one. An equal version writes only when something changed
+# (the evidence; or the fact comes back from retirement): a replay of the same extraction writes nothing.
+# The identity fields never change for a fact_id (it is a hash of them).
+_UPSERT_FACTS = text(
+    f"""
+    INSERT INTO facts AS f ({", ".join(_FACT_COLUMNS)})
+    SELECT {", ".join(_FACT_COLUMNS)} FROM facts_stage ORDER BY fact_id
+    ON CONFLICT (fact_id) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in _FACT_COLUMNS if c != "fact_id")},
+        last_seen = now(), retired_at = NULL, retired_by_version = NULL
+    WHERE f.extractor_version_key < EXCLUDED.extractor_version_key
+       OR (f.extractor_version_key = EXCLUDED.extractor_version_key
+           AND (f.retired_at IS NOT NULL
+                OR (f.evidence, f.extractor_version, f.article_url)
+                   IS DISTINCT FROM (EXCLUDED.evidence, EXCLUDED.extractor_version, EXCLUDED.article_url)))
+    RETURNING f.fact_id, (f.xmax = 0) AS inserted
+    """
+)
+
+
+def _copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_copy_value(row[c]) for c in columns])
+
+
+def _copy_value(value: Any) -> Any:
+    # Version keys as array literals: cheaper than psycopg's generic list dumper, same result.
+    if isinstance(value, list):
+        return "{" + ",".join(str(v) for v in value) + "}"
+    return value
 
 
 def fact_row(upsert: FactUpsert) -> dict[str, Any]:
@@ -132,59 +200,29 @@ class SqlStoreRepository:
     def _apply(
         self, conn: Connection, batch: ClassifiedBatch, group: str, dlq_topic_of: Callable[[str], str]
     ) -> BatchOutcome:
-        # Lock order (articles, then facts sorted by id) keeps concurrent replicas from deadlocking.
+        # Rows go in sorted by key (articles, then facts) so concurrent replicas lock in one order.
+        pooled = conn.connection
+        if not pooled.info.get("hq_stages"):  # temp tables live as long as the pooled connection
+            for statement in _CREATE_STAGES:
+                conn.exec_driver_sql(statement)
+            pooled.info["hq_stages"] = True
         article_rows = _article_rows(batch)
         if article_rows:
-            stmt = insert(articles)
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[articles.c.url],
-                    set_={
-                        "title": stmt.excluded.title,
-                        "published": stmt.excluded.published,
-                        "extractor_version": stmt.excluded.extractor_version,
-                        "extractor_version_key": stmt.excluded.extractor_version_key,
-                        "last_seen": func.now(),
-                    },
-                    where=articles.c.extractor_version_key <= stmt.excluded.extractor_version_key,
-                ),
-                article_rows,
-            )
+            _copy_rows(conn, "articles_stage", _ARTICLE_COLUMNS, article_rows)
+            conn.execute(_UPSERT_ARTICLES)
         extractions_applied = self._apply_extractions(conn, batch.extractions)
 
-        fact_rows = sorted((fact_row(f) for f in batch.facts), key=lambda r: str(r["fact_id"]))
-        fact_ids = [r["fact_id"] for r in fact_rows]
+        fact_rows = [fact_row(f) for f in batch.facts]
         previously_retired: set[str] = set()
         inserted = updated = 0
         if fact_rows:
-            previously_retired = set(
-                conn.scalars(
-                    select(facts.c.fact_id).where(
-                        facts.c.fact_id.in_(fact_ids), facts.c.retired_at.is_not(None)
-                    )
-                )
-            )
-            for chunk in _chunks(fact_rows):
-                stmt = insert(facts).values(list(chunk))
-                changed = {c: stmt.excluded[c] for c in chunk[0] if c != "fact_id"}
-                result = conn.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=[facts.c.fact_id],
-                        set_={
-                            **changed,
-                            "last_seen": func.now(),
-                            "retired_at": None,
-                            "retired_by_version": None,
-                        },
-                        # Versioned upsert: INTEGER[] keys compare like semantic version tuples.
-                        where=facts.c.extractor_version_key <= stmt.excluded.extractor_version_key,
-                    ).returning(facts.c.fact_id, literal_column("xmax = 0").label("inserted"))
-                )
-                for _fact_id, was_inserted in result:
-                    if was_inserted:
-                        inserted += 1
-                    else:
-                        updated += 1
+            _copy_rows(conn, "facts_stage", _FACT_COLUMNS, fact_rows)
+            previously_retired = set(conn.scalars(_PREVIOUSLY_RETIRED))
+            for _fact_id, was_inserted in conn.execute(_UPSERT_FACTS):
+                if was_inserted:
+                    inserted += 1
+                else:
+                    updated += 1
 
         # Supersede by article: the table holds the latest extraction of every touched article.
         touched = sorted({r["url"] for r in article_rows})
@@ -254,7 +292,7 @@ class SqlStoreRepository:
         return BatchOutcome(
             inserted=inserted,
             updated=updated,
-            older_skipped=len(fact_rows) - inserted - updated,
+            unchanged=len(fact_rows) - inserted - updated,
             retired=tuple(retired),
             reactivated=tuple(reactivated),
             extractions_applied=extractions_applied,

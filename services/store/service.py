@@ -191,7 +191,7 @@ class StoreService:
     def _count(self, outcome: BatchOutcome) -> None:
         metrics.FACTS_STORED.labels("inserted").inc(outcome.inserted)
         metrics.FACTS_STORED.labels("updated").inc(outcome.updated)
-        metrics.FACTS_STORED.labels("older_skipped").inc(outcome.older_skipped)
+        metrics.FACTS_STORED.labels("unchanged").inc(outcome.unchanged)
         metrics.FACTS_RETIRED.inc(len(outcome.retired))
         metrics.FACTS_REACTIVATED.inc(len(outcome.reactivated))
         metrics.EXTRACTIONS_APPLIED.inc(outcome.extractions_applied)

@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from services.common.db import make_engine
 from services.common.events import ExtractionEvent, FactEvent
@@ -44,10 +45,24 @@ def fresh_database(
                 migrate(url, migrate_to)
             yield url
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _drop_database(admin, name)
     finally:
         admin.dispose()
+
+
+def _drop_database(admin: Engine, name: str, deadline_s: float = 30.0) -> None:
+    # Plain DROP: PostgreSQL cancels an autovacuum worker on the database by itself, while WITH (FORCE)
+    # would need the right to signal it. A session of ours that is still closing gets a moment.
+    deadline = time.monotonic() + deadline_s
+    while True:
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            return
+        except OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def sample_fact(

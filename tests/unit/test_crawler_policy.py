@@ -52,16 +52,20 @@ def test_pace_slows_down_on_throttle_and_recovers_slowly() -> None:
     pace = HostPace(PacePolicy(min_delay=0.0))
     assert pace.delay == 0.0
     assert pace.on_throttle(1.0, rng) == 1.0  # Retry-After wins
+    assert pace.delay == 0.25
+    assert pace.on_throttle(1.0, rng) == 1.0
+    assert pace.delay == 0.25  # with Retry-After, no exponential growth
+    pace.on_throttle(None, rng)
     assert pace.delay == 0.5
     pace.on_throttle(None, rng)
-    assert pace.delay == 1.0
+    assert pace.delay == 1.0  # without it, exponential
     steps = 0
     while pace.delay > 0:
         pace.on_success()
         steps += 1
     assert steps > 20  # slow recovery, not a snap back
     wait = pace.on_throttle(None, rng)
-    assert 0.5 <= wait <= 1.0  # no Retry-After: the new delay plus jitter
+    assert 0.25 <= wait <= 0.5  # no Retry-After: the new delay plus jitter
 
 
 def test_pace_respects_floor_and_robots_crawl_delay() -> None:

@@ -38,7 +38,7 @@ def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random) 
 @dataclass
 class PacePolicy:
     min_delay: float = 1.0  # configured floor between two requests to one host
-    throttle_floor: float = 0.5  # first slowdown step when the floor is 0
+    throttle_floor: float = 0.25  # the first slowdown step above the floor
     max_delay: float = 300.0
     recovery: float = 0.9  # after each success the extra delay shrinks by 10%: slow recovery
     max_retry_after: float = 3600.0
@@ -68,9 +68,13 @@ class HostPace:
         """Slow down; returns how long to wait before the next request to this host."""
         self.throttles += 1
         p = self.policy
-        self.delay = min(p.max_delay, max(self.delay * 2, self.floor + p.throttle_floor, p.throttle_floor))
+        step = self.floor + p.throttle_floor
         if retry_after is not None:
+            # The server said when to come back: wait that long, and keep a slower pace for a while.
+            self.delay = min(p.max_delay, max(self.delay, step))
             return min(retry_after, p.max_retry_after)
+        # No hint: exponential slowdown, with jitter so that crawlers do not come back in lockstep.
+        self.delay = min(p.max_delay, max(self.delay * 2, step))
         return min(p.max_delay, self.delay + rng.uniform(0, self.delay))
 
 

@@ -21,7 +21,7 @@ from typing import Literal
 from services.common.facts import Fact, Kind, TargetType
 from services.extractor.domain.article import Article
 from services.extractor.domain.numbers import Quantity, find_quantities
-from services.extractor.domain.periods import find_periods, mask_comparisons, year_mentions
+from services.extractor.domain.periods import PeriodMention, find_periods, mask_comparisons, year_mentions
 from services.extractor.domain.subjects import (
     ASSIGNER_RE,
     CHI_CUC_RE,
@@ -30,6 +30,7 @@ from services.extractor.domain.subjects import (
     SubjectMention,
     assigner_id,
     find_subjects,
+    province_of,
 )
 
 EXTRACTOR_VERSION = "0.1.0"
@@ -46,6 +47,7 @@ Family = Literal[
 ]
 
 _HUNDRED = Decimal(100)
+_UNIT_BACKREF = re.compile(r"\b(?:[Đđ]ơn\s+vị|toàn\s+[Cc]ục|[Cc]hi\s+cục)\b")
 _CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
 
 # --- sentences ----------------------------------------------------------------------------------------
@@ -127,7 +129,8 @@ _CLAUSE_OUT_OF_SCOPE_WORDS = re.compile(
     r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
     r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|vụ\s+việc\s+(?:này|trên)|"
     r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
-    r"quyết\s+định\s+xử\s+phạt|sau\s+thông\s+quan|C/O|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|XNK))",
+    r"quyết\s+định\s+xử\s+phạt|sau\s+thông\s+quan|C/O|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
+    r"hạt\s+điều|cao\s+su|\bgỗ\b|trốn\s+thuế|hồ\s+tiêu|\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|XNK))",
     re.IGNORECASE,
 )
 # Trading partners: the country's trade with one of them is not its total (case matters: "mỹ phẩm").
@@ -152,7 +155,7 @@ _CLAUSE_OUT_OF_SCOPE = _ClauseOutOfScope()
 # Other forces' enforcement figures are not customs' own.
 _OTHER_FORCES = re.compile(
     r"Công\s+an|Biên\s+phòng|Bộ\s+đội|Quản\s+lý\s+thị\s+trường|QLTT|Cảnh\s+sát|Ban\s+Chỉ\s+đạo\s+389|"
-    r"lực\s+lượng\s+chức\s+năng"
+    r"lực\s+lượng\s+chức\s+năng|các\s+lực\s+lượng\b"
 )
 # Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
 _SENTENCE_SUB_AREA = re.compile(
@@ -175,7 +178,10 @@ _DIFFERENCE_BEFORE = re.compile(
     r"(?:\s+(?:thêm|tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|mức|so\s+với[^,;()]*?))*\s*$",
     re.IGNORECASE,
 )
-_THRESHOLD_BEFORE = re.compile(r"(?:mốc|ngưỡng|\btừ)\s*(?:trên|hơn|gần)?\s*$", re.IGNORECASE)
+_THRESHOLD_BEFORE = re.compile(
+    r"(?:(?:mốc|ngưỡng)(?:\s+(?:thu|ngân\s+sách|NSNN|kim\s+ngạch|số\s+thu)){0,3}|\btừ)\s*(?:trên|hơn|gần)?\s*$",
+    re.IGNORECASE,
+)
 _THRESHOLD_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*trở\s+lên")
 _ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s+tính|dự\s+báo", re.IGNORECASE)
 _RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
@@ -278,6 +284,8 @@ class _State:
     sentence_index: int = 0
     trade_family_sentence: int = -1
     last_cuc: str | None = None
+    last_unit: str | None = None
+    implied_year: int | None = None  # "so với cùng kỳ năm 2019" with no other year: the text is about 2020
     customs: bool = True  # the article talks about customs at all
     other_force_block: int = -1  # a paragraph about the police, border guards...: their figures
 
@@ -397,12 +405,18 @@ def _assigned_by(text: str, state: _State) -> str | None:
 
 
 def _period_for(
-    masked: str, position: int, state: _State, sentence_years: list[tuple[int, int]]
+    found: list[PeriodMention],
+    position: int,
+    state: _State,
+    sentence_years: list[tuple[int, int]],
+    end: int = -10,
 ) -> tuple[date, date | None] | None:
     year = _year_for(position, state, sentence_years)
-    found = find_periods(masked)
     mentions = [m for m in found if m.position < position]
-    if not mentions:
+    right_after = [m for m in found if end <= m.position <= end + 3]
+    if right_after:
+        mentions = right_after[:1]  # "282 tỷ USD năm 2020"
+    elif not mentions:
         # "kim ngạch 27,9 tỷ USD trong tháng 12/2020": the period named right after the number.
         mentions = [m for m in found if position < m.position <= position + 40]
         mentions = mentions[:1]
@@ -420,7 +434,7 @@ def _year_for(position: int, state: _State, sentence_years: list[tuple[int, int]
         return before[-1]
     if sentence_years:
         return sentence_years[0][1]
-    return state.year or state.default_year
+    return state.year or state.implied_year or state.default_year
 
 
 def _shift_year(period: tuple[date, date | None] | None, year: int | None) -> tuple[date, date | None] | None:
@@ -448,6 +462,9 @@ def _classify_count(
     value = quantity.value
     if value != value.to_integral_value():
         return None
+    noun = _count_noun(after, segment)
+    if noun is None:
+        return None
     if _COUNT_DIFFERENCE.search(segment) or re.search(r"\bchở\b|[Cc]ông\s+ty", segment):
         return None
     if re.search(r"(?:tăng|giảm)(?:\s+(?:thêm|được|gần|hơn|khoảng))?\s*$", segment, re.IGNORECASE):
@@ -461,12 +478,9 @@ def _classify_count(
     if re.search(r"(?:mỗi|bình\s+quân|trung\s+bình)\b[^,;]{0,30}$", segment, re.IGNORECASE):
         return None  # "mỗi tháng phát sinh hơn 220 tờ khai": an average
     if noun == "cases" and re.match(r"\s*Trong\s+(?:đó|số\s+đó)\b", sentence):
-        return None  # a sentence that breaks a total down by kind of case
+        return "sub-type", value  # a sentence that breaks a total down by kind of case
     if _CLAUSE_OUT_OF_SCOPE.search(after[:40]):
         return None  # "2.500 DN FDI"
-    noun = _count_noun(after, segment)
-    if noun is None:
-        return None
     breakdown = [m.start() for m in re.finditer(r"trong\s+(?:đó|số)", before, re.IGNORECASE)]
     if breakdown and _has_number(before[: breakdown[-1]]):
         return None  # "..., trong đó 228 doanh nghiệp trong tỉnh": a part of the total before it
@@ -478,7 +492,12 @@ def _classify_count(
             return None
         return "enterprises", value
     if noun == "declarations" and (
-        _DECLARATION_NOT.search(before[-80:]) or re.search(r"luồng|phân\s+(?:Vàng|Đỏ|Xanh)", after[:40])
+        _DECLARATION_NOT.search(before[-80:])
+        or re.search(
+            r"luồng|phân\s+(?:Vàng|Đỏ|Xanh)|xác\s+nhận|khu\s+vực\s+giám\s+sát|hệ\s+thống\s+giám\s+sát|VASSCM",
+            after[:90],
+            re.IGNORECASE,
+        )
     ):
         return None
     if _CLAUSE_OUT_OF_SCOPE.search(segment[-100:]) or _COUNT_SCOPE.search(before[-100:] + after[:50]):
@@ -592,17 +611,36 @@ def _meaningful(sentence: str, quantity: Quantity) -> bool:
     return _count_noun(after, sentence[segment_start : quantity.start]) is not None
 
 
+_PERIOD_WITHOUT_DIGITS = re.compile(r"\bnay\b|\bnăm\b", re.IGNORECASE)
+_COMPARISON_HINT = re.compile(r"so\s+với|cùng\s+kỳ|\bvới\s+(?:năm|cùng)", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+
+
 def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
-    quantities = [q for q in find_quantities(sentence) if _meaningful(sentence, q)]
-    masked = mask_comparisons(sentence)
-    sentence_years = year_mentions(masked)
+    # Cheap checks first: most sentences carry no number at all, and extraction must stay fast.
+    has_digit = _DIGIT.search(sentence) is not None
+    quantities = [q for q in find_quantities(sentence) if _meaningful(sentence, q)] if has_digit else []
+    masked = mask_comparisons(sentence) if _COMPARISON_HINT.search(sentence) else sentence
+    if state.year is None and state.implied_year is None:
+        compared = _COMPARISON_YEAR.search(sentence)
+        if compared:
+            state.implied_year = int(compared.group(1)) + 1
+    sentence_years = year_mentions(masked) if has_digit else []
+    periods = find_periods(masked) if has_digit or _PERIOD_WITHOUT_DIGITS.search(sentence) else []
     subjects = _sentence_subjects(sentence, state)
     facts: list[Fact] = []
+    if not quantities:
+        _carry_state(sentence, masked, periods, sentence_years, subjects, state, block, None)
+        return facts
+    sub_scope = _SUB_SCOPE.search(sentence)
+    sub_scope_at = sub_scope.start() if sub_scope else None
+    hypothetical = _HYPOTHETICAL.search(sentence) is not None
     governing: _Reading | None = None
     governing_period: tuple[date, date | None] | None = None
     governing_subject: str | None = None
     rejected_clause = -1  # the clause (by ';' count) whose headline amount was out of scope
     previous_reading: _Reading | None = None
+    last_metric: str | None = None
     first_usd_family: str | None = None
     for index, quantity in enumerate(quantities):
         previous_end = quantities[index - 1].end if index else 0
@@ -617,7 +655,7 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
         semicolon = phrase_after.find(";")
         if semicolon >= 0:
             phrase_after = phrase_after[:semicolon]
-        if _SUB_SCOPE.search(before):
+        if sub_scope_at is not None and sub_scope_at < quantity.start:
             state.sub_scope_block = block
         # Scope words before a unit named in the clause ("Một số đơn vị ... như Cục Hải quan X đạt") do
         # not reach the number after it.
@@ -643,11 +681,24 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
             block,
             scope_from,
         )
+        follows_percent = index > 0 and quantities[index - 1].unit == "percent"
+        previous_was_attainment = last_metric == "budget_revenue_attainment"
+        last_metric = outcome.metric if isinstance(outcome, _Reading) else None
         if outcome == "out-of-scope":
             rejected_clause = clause_index
             governing = None
             continue
-        if outcome is None or _HYPOTHETICAL.search(sentence):
+        if outcome is None or hypothetical:
+            continue
+        if (
+            follows_percent
+            and not outcome.comparison
+            and outcome.unit in ("VND", "USD")
+            and _PAREN_AFTER_UNIT.search(segment)
+            and not previous_was_attainment
+            and outcome.kind != "target"
+        ):
+            # "đạt 105% số đã báo cáo Quốc hội (300.000 tỷ đồng)": the base of a ratio, not a fact of its own
             continue
         reading = outcome
         if rejected_clause >= 0 and not _new_subject_in(segment, subjects, previous_end):
@@ -673,7 +724,7 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
         if derived and governing is not None:
             period = governing_period
         else:
-            period = _period_for(masked, quantity.start, state, sentence_years)
+            period = _period_for(periods, quantity.start, state, sentence_years, quantity.end)
         if reading.comparison:
             match = _COMPARISON_YEAR.search(segment + after[:30])
             period = _shift_year(period, int(match.group(1)) if match else None)
@@ -706,7 +757,7 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
             governing_period = period
             governing_subject = subject
 
-    _carry_state(sentence, masked, sentence_years, subjects, state, block, first_usd_family)
+    _carry_state(sentence, masked, periods, sentence_years, subjects, state, block, first_usd_family)
     return facts
 
 
@@ -718,6 +769,7 @@ def _new_subject_in(segment: str, subjects: list[tuple[int, int, str]], offset: 
 def _carry_state(
     sentence: str,
     masked: str,
+    found_periods: list[PeriodMention],
     sentence_years: list[tuple[int, int]],
     subjects: list[tuple[int, int, str]],
     state: _State,
@@ -726,7 +778,9 @@ def _carry_state(
 ) -> None:
     if sentence_years:
         state.year = sentence_years[-1][1]
-    periods = find_periods(masked)
+    # An aside in brackets ("(tháng 4 với kim ngạch 17,6 tỷ USD)") does not move the text's period.
+    brackets = [(m.start(), m.end()) for m in _PARENTHESES.finditer(masked)] if "(" in masked else []
+    periods = [p for p in found_periods if not any(a <= p.position < b for a, b in brackets)]
     if periods:
         with contextlib.suppress(ValueError):
             state.period = periods[-1].resolve(_year_for(periods[-1].position, state, sentence_years))
@@ -747,6 +801,9 @@ def _carry_state(
     cucs = [s for _, _, s in subjects if s.startswith("cuc:")]
     if cucs:
         state.last_cuc = cucs[-1]
+    units = [s for _, _, s in subjects if s.startswith(("cuc:", "chi-cuc:"))]
+    if units:
+        state.last_unit = units[-1]
     state.sentence_index += 1
 
 
@@ -802,6 +859,8 @@ def _subject_of(
         if not state.customs:
             return None
     carried = state.subject or "tong-cuc"
+    if carried == "tong-cuc" and state.last_unit and _UNIT_BACKREF.search(sentence[: quantity.start]):
+        carried = state.last_unit  # "đơn vị", "toàn Cục": the department or branch, not the sector
     if (
         carried.startswith("chi-cuc:")
         and state.last_cuc
@@ -824,7 +883,25 @@ def _in_sub_scope(before: str, state: _State, block: int) -> bool:
     """A sub-area or FDI-only... scope set before the number, in the paragraph or the sentence."""
     if state.sub_scope_block == block:
         return True
-    return bool(_SENTENCE_SUB_AREA.search(_strip_units(before)))
+    return bool(_SENTENCE_SUB_AREA.search(_strip_units(before))) or _province_is_the_actor(before)
+
+
+# A province itself as the one whose figures these are ("kim ngạch xuất khẩu của Bình Dương", "Bình Dương đã
+# thu ..."): the province's economy, not its customs department.
+_PROVINCE_OWNER = re.compile(r"\bcủa\s+(?:tỉnh\s+|thành\s+phố\s+|TP\.?\s*)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})")
+_PROVINCE_ACTOR = re.compile(
+    r"^(?:[^,]{0,25},\s*)?(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})\s+(?:đã|có|ước|đạt|thu)\b"
+)
+
+
+def _province_is_the_actor(before: str) -> bool:
+    for pattern in (_PROVINCE_OWNER, _PROVINCE_ACTOR):
+        for match in pattern.finditer(before):
+            if province_of(match.group("name")) is not None and not re.search(
+                r"(?:[Hh]ải\s+quan|HQ|Cục|UBND)\s*$", before[: match.start("name")]
+            ):
+                return True
+    return False
 
 
 def _out_of_scope(clause: str, cue_position: int, scope_from: int = 0) -> bool:
@@ -892,9 +969,9 @@ def _read_quantity(
     family, cue_position = found
     if _out_of_scope(clause, cue_position, scope_from):
         return "out-of-scope"
-    if family != "budget" and not _CUSTOMS.search(before):
-        if _OTHER_FORCES.search(before) or state.other_force_block == block:
-            return None
+    other_forces = _OTHER_FORCES.search(before) is not None or state.other_force_block == block
+    if family != "budget" and not _CUSTOMS.search(before) and other_forces:
+        return None
     metric = "budget_revenue" if family == "budget" else family
     kind, target_type, assigned = _kind_of(segment, after, phrase_after, before, state)
     bound = quantity.bound
@@ -940,6 +1017,7 @@ def _kind_of(
     segment: str, after: str, phrase_after: str, before: str, state: _State
 ) -> tuple[Kind, TargetType | None, str | None]:
     target_after = _TARGET_AFTER.match(after)
+    segment = _ACHIEVED_TARGET.sub(" ", segment)
     chunk = segment if _PAREN_AFTER_UNIT.search(segment) else _last_chunk(segment)
     if not _TARGET_CUE.search(chunk) and not _ACTUAL_CUE.search(chunk) and not _ESTIMATE.search(chunk):
         chunk = segment  # "..., được giao chỉ tiêu thu lớn nhất, với 46.000 tỷ đồng"
@@ -965,6 +1043,9 @@ def _kind_of(
     return "actual", None, None
 
 
+_ACHIEVED_TARGET = re.compile(
+    r"(?:vượt|hoàn\s+thành)(?:\s+mức)?\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)(?=[\s,]*(?:,|với|và))", re.IGNORECASE
+)
 _BOUND_ONLY = re.compile(
     r"^\s*(?:đạt\s+)?(?:tối\s+thiểu|ít\s+nhất|tối\s+đa)\s*(?:thu\s+)?(?:đạt\s+)?(?:là\s+)?$"
 )
@@ -1017,7 +1098,7 @@ def _read_usd(
         family = state.trade_family
     if family is None:
         return None
-    if _out_of_scope(clause, window_start, scope_from):
+    if _out_of_scope(clause, window_start, scope_from) or _scope_named_after(sentence[quantity.end :]):
         return "out-of-scope"
     value = quantity.value
     metric = family
@@ -1044,6 +1125,15 @@ def _only_total_cue(clause: str) -> bool:
     """The clause names a total ("tổng trị giá") but not which trade flow it is."""
     kinds = {m.lastgroup for m in _TRADE_CUES.finditer(clause)}
     return bool(kinds) and kinds <= {"total", "generic"}
+
+
+_AFTER_WINDOW_END = re.compile(r";|trong\s+đó|\briêng\b|\btrong\s+khi", re.IGNORECASE)
+
+
+def _scope_named_after(following: str) -> bool:
+    """"... 42,2 tỷ USD" followed by "... là nhóm hàng ...", "... hàng hóa từ Anh": a part, named after it."""
+    window = _AFTER_WINDOW_END.split(following[:70], maxsplit=1)[0]
+    return bool(_CLAUSE_OUT_OF_SCOPE.search(window))
 
 
 def _trade_family_at(text: str) -> tuple[str | None, int]:
@@ -1081,6 +1171,7 @@ def _trade_family_at(text: str) -> tuple[str | None, int]:
 
 
 _SOURCE_BEFORE = re.compile(r"(?:theo|dữ\s+liệu|số\s+liệu|thống\s+kê|báo\s+cáo|của|từ)\s*$", re.IGNORECASE)
+_DIFFERENCE_VERB = re.compile(r"tăng|giảm|sụt|thấp\s+hơn|cao\s+hơn|hụt", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"\s*(?:tương\s+ứng|tương\s+đương)", re.IGNORECASE)
 _EXCEEDED_BY = re.compile(
     r"vượt(?:\s+mức)?(?:\s+(?P<bound>tối\s+thiểu|ít\s+nhất|hơn|trên|khoảng))?\s*$", re.IGNORECASE
@@ -1135,6 +1226,8 @@ def _read_percent(
         family = governing.family
     else:
         return None
+    if governing is None and family in _TRADE_FAMILIES and _scope_named_after(after):
+        return "out-of-scope"  # "giảm 4,2% ... nhưng điện thoại các loại vẫn là nhóm hàng ..."
     kind: Kind = governing.kind if governing is not None else "actual"
     if _ESTIMATE.search(segment):
         kind = "estimate"
@@ -1182,6 +1275,13 @@ def _read_percent(
             value = -value
     elif _RATIO_BEFORE.search(segment) and _COMPARED_AFTER.match(after):
         value = value - _HUNDRED
+    elif _REFERS_BACK.match(_last_chunk(segment).lstrip(" (")):
+        # "giảm 13.267 tỷ đồng (tương ứng 21%)": the percentage of the difference named just before.
+        difference = _DIFFERENCE_VERB.findall(clause[: len(clause) - len(segment)][-50:])
+        if not difference:
+            return None
+        if re.match(r"giảm|sụt|thấp|hụt", difference[-1], re.IGNORECASE):
+            value = -value
     else:
         return None
     metric = _change_metric(family)

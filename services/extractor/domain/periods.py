@@ -26,7 +26,9 @@ COMPARISON_RE = re.compile(
 )
 
 PERIOD_RE = re.compile(
-    r"(?P<upto>(?:tính\s+)?(?:đến\s+hết|đến|tới\s+hết|tới|hết|lũy\s+kế\s+đến|lũy\s+kế\s+tới)"
+    # The lookahead rejects most positions at once: every alternative starts with one of these letters.
+    r"(?=[tđhlqkncb\d])(?<!\w)"
+    r"(?:(?P<upto>(?:tính\s+)?(?:đến\s+hết|đến|tới\s+hết|tới|hết|lũy\s+kế\s+đến|lũy\s+kế\s+tới)"
     r"(?:\s+ngày)?\s+(?P<ud>\d{1,2})/(?P<um>\d{1,2})(?:/(?P<uy>" + _YEAR + r"))?(?![\d/]))"
     r"|(?P<uptomonth>(?:đến\s+hết|tới\s+hết|hết|đến|tới|lũy\s+kế\s+đến)\s+tháng\s+(?P<umon>\d{1,2})"
     r"(?:\s*/\s*(?P<umy>" + _YEAR + r")|\s+năm\s+(?P<umy2>" + _YEAR + r"))?(?![\d/]))"
@@ -34,10 +36,12 @@ PERIOD_RE = re.compile(
     r"(?:\s*(?:/|năm)?\s*(?P<ny>" + _YEAR + r"))?(?![\w]))"
     r"|(?P<quarters>(?P<qn>\d|ba|hai)\s+quý\s+đầu(?:\s+năm)?(?:\s*(?:/|năm)?\s*(?P<qny>" + _YEAR + r"))?)"
     r"|(?P<quarter>quý\s+(?P<q>IV|III|II|I|[1-4])(?![\w])(?:\s*(?:/|năm)\s*(?P<qy>" + _YEAR + r"))?)"
+    r"|(?P<half>(?:kỳ\s+(?P<hk>[12])|nửa\s+(?P<hh>đầu|cuối)|15\s+ngày\s+(?P<hd>đầu|cuối))\s+(?:của\s+)?tháng\s+"
+    r"(?P<hm>\d{1,2})(?!\d|[,.]\d)(?:\s*(?:/|năm)\s*(?P<hy>" + _YEAR + r"))?)"
     r"|(?P<month>tháng\s+(?P<m>\d{1,2})(?!\d|[,.]\d)(?:\s*(?:/|năm)\s*(?P<my>" + _YEAR + r"))?)"
     r"|(?P<sofar>(?:từ\s+đầu\s+năm\s+)?đến\s+nay)"
     r"|(?P<year>(?:cả\s+)?năm\s+(?P<y>" + _YEAR + r"))"
-    r"|(?P<thisyear>(?:trong|cả)\s+năm(?!\s*\d))",
+    r"|(?P<thisyear>(?:trong|cả)\s+năm(?!\s*\d)))",
     re.IGNORECASE,
 )
 YEAR_MENTION_RE = re.compile(r"(?<![\d,.])(" + _YEAR + r")(?!\d|[,.]\d)")
@@ -111,6 +115,16 @@ def _mention(match: re.Match[str]) -> PeriodMention | None:
             raw = match.group("q").lower()
             quarter = _ROMAN_QUARTERS.get(raw) or int(raw)
             return PeriodMention(quarter * 3 - 2, 1, quarter * 3, None, _year(match.group("qy")), pos)
+        if match.group("half"):
+            month = int(match.group("hm"))
+            if not 1 <= month <= 12:
+                return None
+            first = (
+                match.group("hk") == "1" or (match.group("hh") or match.group("hd") or "").lower() == "đầu"
+            )
+            if first:
+                return PeriodMention(month, 1, month, 15, _year(match.group("hy")), pos)
+            return PeriodMention(month, 16, month, None, _year(match.group("hy")), pos)
         if match.group("month"):
             month = int(match.group("m"))
             if not 1 <= month <= 12:

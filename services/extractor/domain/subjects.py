@@ -49,7 +49,7 @@ _PLACE = rf"(?:TP\.?\s*HCM|TPHCM|BR-VT|{_CAP}(?:(?:\s+|\s*[–-]\s*){_CAP}){{0,4
 # Lower-case words that belong to a branch's name ("cửa khẩu cảng ... khu vực 1").
 _BRANCH_WORDS = (
     r"cửa|khẩu|cảng|sân|bay|quốc|tế|khu|vực|công|nghiệp|chế|xuất|ga|đường|sắt|bưu|điện|quản|lý|hàng|"
-    r"đầu|tư|kinh|biên|giới|chuyển|phát|nhanh|ngoài|cụm|chính|phụ|thuộc|kiểm|soát|hóa|hoá|cao|dầu|khí"
+    r"đầu|tư|kinh|biên|giới|chuyển|phát|nhanh|ngoài|cụm|chính|phụ|thuộc|kiểm|soát|hóa|hoá|cao|dầu|khí|gia"
 )
 _BRANCH_NAME = rf"(?:(?:{_BRANCH_WORDS}|{_CAP}|\d+|[IVX]+)(?:\s+|$|(?=[,.;:)(]))){{1,12}}"
 
@@ -162,6 +162,7 @@ _PERSON_NAME = re.compile(
     r"\s(?=(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đào|Đinh|Lưu|"
     r"Trương|Tạ|Lâm|Quách|Kiều|Triệu|Đoàn|Vương|Tôn|Thân|La|Mạc)\s+[A-ZĐÀ-Ỹ])"
 )
+_SUBJECT_HINT = re.compile(r"[Hh]ải\s+quan|\bHQ\b|[Cc]ục|[Nn]gành|TCHQ|cả\s+nước|Việt\s+Nam|[Cc]ảnh\s+sát|[Bb]iên\s+phòng")
 UNRESOLVED_PLACE = "place:"
 OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figures are not scored
 # Departments of the General Department that are not units in the contract's sense, and other agencies.
@@ -183,6 +184,11 @@ def _province_prefix(place: str) -> str | None:
     return None
 
 
+def province_of(name: str) -> str | None:
+    """The province a name starts with ("Bình Dương", "TP Hồ Chí Minh"), or None."""
+    return _province_prefix(place_id(name))
+
+
 def _trim_place(place: str) -> str:
     # Stop a place at words that start the next phrase ("Hải quan Lạng Sơn Nguyễn" is rare; keep simple).
     return place.strip(" .–-")
@@ -190,6 +196,8 @@ def _trim_place(place: str) -> str:
 
 def find_subjects(text: str) -> list[SubjectMention]:
     """Unit mentions in reading order; overlapping matches keep the most specific one."""
+    if not _SUBJECT_HINT.search(text):
+        return []  # most sentences name no unit: skip the expensive patterns
     found: list[SubjectMention] = []
     taken: list[tuple[int, int]] = []
 
@@ -230,7 +238,19 @@ def find_subjects(text: str) -> list[SubjectMention]:
         if free(match.start(), match.end()):
             found.append(SubjectMention("ca-nuoc", match.start(), match.end()))
     found.sort(key=lambda m: m.start)
-    return found
+    # "Chi cục Hải quan X (Cục Hải quan Y)": the bracket names the parent, not a new subject.
+    return [
+        m
+        for i, m in enumerate(found)
+        if not (
+            i > 0
+            and found[i - 1].subject.startswith("chi-cuc:")
+            and _PARENT_BRACKET.match(text, found[i - 1].end, m.start)
+        )
+    ]
+
+
+_PARENT_BRACKET = re.compile(r"\s*[(–-]\s*$")
 
 
 def assigner_id(match: re.Match[str], current_place: str | None) -> str | None:
