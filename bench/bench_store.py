@@ -1,4 +1,4 @@
-"""Store benchmark: facts/s through the store's batch upsert vs a raw COPY of the same rows into the same table.
+"""Store benchmark: facts/s through the store's batch upsert vs a raw COPY of the same rows into the table.
 
     .venv/bin/python bench/bench_store.py [--facts 50000] [--batch 500]
 
@@ -132,17 +132,13 @@ def main() -> None:
         update_s = time_store(url, batches, truncate=False)
 
     def rate(seconds: float) -> float:
-        return args.facts / seconds
+        return float(args.facts) / seconds
 
     print(f"facts: {args.facts}, batch size: {args.batch}, articles: {args.articles}")
     print(f"decode+validate        {decode_s:7.2f} s  {rate(decode_s):10,.0f} facts/s  (not in the ratios)")
     print(f"COPY (floor)           {copy_s:7.2f} s  {rate(copy_s):10,.0f} facts/s")
-    print(
-        f"store upsert, new      {insert_s:7.2f} s  {rate(insert_s):10,.0f} facts/s  ratio {copy_s / insert_s:.2f}"
-    )
-    print(
-        f"store upsert, replay   {update_s:7.2f} s  {rate(update_s):10,.0f} facts/s  ratio {copy_s / update_s:.2f}"
-    )
+    for label, seconds in (("store upsert, new", insert_s), ("store upsert, replay", update_s)):
+        print(f"{label:<22} {seconds:7.2f} s  {rate(seconds):10,.0f} facts/s  ratio {copy_s / seconds:.2f}")
     print("target: ratio >= 0.25 (store at least a quarter of COPY's rate)")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import jsonschema
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from services.common.facts import SCORED_METRICS, Fact, fact_id
+from services.common.facts import KNOWN_METRICS, Fact, fact_id
 
 PageRole = Literal["article", "listing", "feed", "sitemap", "robots", "other"]
 
@@ -191,7 +191,7 @@ def validate_fact_json(data: Any) -> None:
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
         raise EventError(f"fact event fails facts.v1 schema at {where}: {error.message}")
-    expected_unit = SCORED_METRICS.get(data["metric"])
+    expected_unit = KNOWN_METRICS.get(data["metric"])
     if expected_unit is not None and data["unit"] != expected_unit:
         raise EventError(f"metric {data['metric']} must be in {expected_unit}, not {data['unit']}")
 

@@ -45,6 +45,16 @@ SCORED_METRICS: dict[str, str] = {
     "penalty_revenue": "VND",
 }
 
+# Metric ids outside the scored list that the extractor emits: the signed change (percent) of every scored
+# amount or count that has no scored change of its own. The contract allows such ids; they are not scored.
+EXTRA_METRICS: dict[str, str] = {
+    f"{metric}_change": "percent"
+    for metric, unit in SCORED_METRICS.items()
+    if unit != "percent" and f"{metric}_change" not in SCORED_METRICS
+}
+# Every metric id a fact event may carry, with its unit; anything else is refused (dead-lettered).
+KNOWN_METRICS: dict[str, str] = {**SCORED_METRICS, **EXTRA_METRICS}
+
 
 def format_decimal(value: Decimal) -> str:
     """The contract's value form: no exponent, no separators, no trailing zeros after the point."""

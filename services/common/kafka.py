@@ -32,6 +32,7 @@ def topic_specs(settings: Settings) -> dict[str, Mapping[str, str]]:
         settings.extractions_topic: EXTRACTIONS_TOPIC_CONFIG,
         dlq_topic(settings.raw_topic): DLQ_TOPIC_CONFIG,
         dlq_topic(settings.facts_topic): DLQ_TOPIC_CONFIG,
+        dlq_topic(settings.extractions_topic): DLQ_TOPIC_CONFIG,
     }
 
 

@@ -32,7 +32,7 @@ from services.crawler.config import CrawlConfig
 from services.crawler.domain.page import analyse, content_hash
 from services.crawler.domain.parse import RobotsRules, decode_body, sniff_charset
 from services.crawler.domain.policy import RETRYABLE_STATUSES, HostPace, parse_retry_after
-from services.crawler.domain.scope import Scope, Verdict, guess_role, page_number, priority
+from services.crawler.domain.scope import Scope, Verdict, guess_role, is_pagination, page_number, priority
 from services.crawler.domain.urls import canonicalize, host_of
 
 log = logging.getLogger("hqfacts.crawler")
@@ -70,6 +70,7 @@ class HostState:
     robots_expires: float = 0.0
     robots_failures: int = 0
     blocked: str | None = None  # why every URL of this host is refused (SSRF guard)
+    gave_up: bool = False  # robots.txt kept failing: no more requests to this host in this run
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
@@ -121,17 +122,18 @@ class Writer:
         self.new_urls: list[NewUrl] = []
         self.updates: list[UrlUpdate] = []
         self.acks: list[tuple[asyncio.Future[RecordMetadata], UrlUpdate]] = []
-        self.failed: list[tuple[UrlUpdate, BaseException]] = []
+        self.checkpoints: dict[tuple[str, int], int] = {}
+        self.healthy = True
         self._lock = asyncio.Lock()
 
     def pending(self) -> bool:
-        return bool(self.new_urls or self.updates or self.acks)
+        return bool(self.new_urls or self.updates or self.acks or self.checkpoints)
 
     async def flush(self) -> list[tuple[UrlUpdate, BaseException]]:
         """Write what is ready; returns publishes that failed (the caller re-queues those URLs)."""
         async with self._lock:
-            batch = Batch(new_urls=self.new_urls, updates=self.updates)
-            self.new_urls, self.updates = [], []
+            batch = Batch(new_urls=self.new_urls, updates=self.updates, checkpoints=self.checkpoints)
+            self.new_urls, self.updates, self.checkpoints = [], [], {}
             waiting: list[tuple[asyncio.Future[RecordMetadata], UrlUpdate]] = []
             failed: list[tuple[UrlUpdate, BaseException]] = []
             for fut, upd in self.acks:
@@ -146,7 +148,17 @@ class Writer:
                     batch.updates.append(upd)
             self.acks = waiting
             if batch:
-                await asyncio.to_thread(self.store.write, batch)
+                try:
+                    await asyncio.to_thread(self.store.write, batch)
+                except Exception:
+                    # Keep everything for the next attempt: nothing is marked done before it is written.
+                    self.new_urls = batch.new_urls + self.new_urls
+                    self.updates = batch.updates + self.updates
+                    for key, offset in batch.checkpoints.items():
+                        self.checkpoints[key] = max(offset, self.checkpoints.get(key, 0))
+                    self.healthy = False
+                    raise
+                self.healthy = True
                 for upd in batch.updates:
                     self.on_final(upd)
             return failed
@@ -207,16 +219,21 @@ class Crawler:
         for netloc in await asyncio.to_thread(self.store.queued_hosts):
             self._host_for(netloc)
         writer_task = asyncio.create_task(self._writer_loop(), name="writer")
-        idle_task = asyncio.create_task(self._idle_loop(), name="idle") if self.cfg.until_idle else None
+        idle_task = asyncio.create_task(
+            self._idle_loop() if self.cfg.until_idle else self._revisit_loop(), name="idle-or-revisit"
+        )
         try:
             await self._stop.wait()
         finally:
-            for hs in self.hosts.values():
-                if hs.task is not None:
-                    hs.task.cancel()
-            await asyncio.gather(*(hs.task for hs in self.hosts.values() if hs.task), return_exceptions=True)
-            if idle_task is not None:
-                idle_task.cancel()
+            # Workers see the stop flag and finish the page in hand; the slow ones are cancelled (their
+            # URLs simply stay queued for the next run).
+            tasks = [hs.task for hs in self.hosts.values() if hs.task is not None]
+            if tasks:
+                _, late = await asyncio.wait(tasks, timeout=5)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            idle_task.cancel()
             await self._drain()
             writer_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -278,8 +295,7 @@ class Crawler:
             analysis = analyse(
                 page.url, page.final_url, page.content_type, page.body.encode(page.charset, "replace")
             )
-            for link in analysis.links:
-                self._discover(link, depth=row.depth + 1)
+            self._discover_links(row, analysis.links)
         self.writer.updates.append(
             self._done_update(
                 row,
@@ -298,7 +314,7 @@ class Crawler:
     def _verdict(self, url: str) -> Verdict:
         v = self._verdicts.get(url)
         if v is None:
-            if len(self._verdicts) > 200_000:
+            if len(self._verdicts) > 50_000:
                 self._verdicts.clear()  # bounded memory: a cache, not a record
             v = self._verdicts[url] = self.scope.check(url)
         return v
@@ -346,6 +362,13 @@ class Crawler:
         hs.wake.set()
         return True
 
+    def _discover_links(self, row: UrlRow, links: list[str]) -> None:
+        for link in links:
+            # Paging through a listing is a sideways step: /page/N/ must not run into the depth limit
+            # (the page-number cap and the pagination budget bound it instead).
+            lateral = row.role == "listing" and is_pagination(link)
+            self._discover(link, depth=row.depth if lateral else row.depth + 1)
+
     def _push(self, hs: HostState, row: UrlRow) -> None:
         hs.items[row.url] = row
         hs.leased.add(row.url)
@@ -364,7 +387,7 @@ class Crawler:
     async def _host_worker(self, netloc: str, hs: HostState) -> None:
         """Fetch one URL at a time; the previous page is processed while the next request is in flight."""
         try:
-            while not self.stopping:
+            while not self.stopping and not hs.gave_up:
                 if not await self._ensure_robots(hs):
                     continue
                 row = await self._next_item(netloc, hs)
@@ -385,6 +408,9 @@ class Crawler:
                         hs.processing = asyncio.create_task(self._handle(hs, row, result))
                 finally:
                     hs.busy = False
+            if hs.processing is not None:
+                await hs.processing
+                hs.processing = None
         except asyncio.CancelledError:
             if hs.processing is not None:
                 hs.processing.cancel()
@@ -397,11 +423,11 @@ class Crawler:
         timeout = 1.0
         if hs.delayed:
             timeout = min(timeout, max(0.0, hs.delayed[0][0] - time.monotonic()))
-        hs.wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(hs.wake.wait(), timeout=timeout)
 
     async def _next_item(self, netloc: str, hs: HostState) -> UrlRow | None:
+        hs.wake.clear()  # before looking: a discovery from now on wakes the wait that may follow
         now_m = time.monotonic()
         while hs.delayed and hs.delayed[0][0] <= now_m:
             _, _, url = heapq.heappop(hs.delayed)
@@ -469,8 +495,20 @@ class Crawler:
         else:
             # 5xx, 429 or no answer: wait and retry, fetch nothing else meanwhile.
             hs.robots_failures += 1
+            if hs.robots_failures >= self.cfg.retry.max_attempts:
+                # Its URLs stay queued for a later run; this run stops asking the host.
+                log.error(
+                    "robots.txt keeps failing: host given up for this run",
+                    extra={"url": url, "status": status, "error": result.error},
+                )
+                hs.gave_up = True
+                return False
             retry_after = parse_retry_after(result.headers.get("retry-after"), utcnow())
-            wait = hs.pace.on_throttle(retry_after, self.rng) if status in (429, 503) else 0.0
+            wait = (
+                hs.pace.on_throttle(retry_after, self.rng, too_many=status == 429)
+                if status in (429, 503)
+                else 0.0
+            )
             backoff = self.cfg.retry.next_try(min(hs.robots_failures, 10), self.rng) or self.cfg.retry.cap
             self._after_request(hs, max(wait, backoff))
             log.warning(
@@ -511,7 +549,8 @@ class Crawler:
             return
         row = UrlRow(url=url, host=netloc_of(url), role="robots")
         hs.leased.add(url)
-        await self._publish(row, "robots", result, sha, None)
+        charset = sniff_charset(result.headers.get("content-type"), result.body)
+        await self._publish(row, "robots", result, sha, decode_body(result.body, charset), charset)
         self._robots_hash[url] = sha
 
     # -- one URL
@@ -544,7 +583,7 @@ class Crawler:
         status = result.status
         if status in (429, 503):
             retry_after = parse_retry_after(result.headers.get("retry-after"), utcnow())
-            result.wait = hs.pace.on_throttle(retry_after, self.rng)
+            result.wait = hs.pace.on_throttle(retry_after, self.rng, too_many=status == 429)
             metrics.THROTTLED.inc()
             self._after_request(hs, result.wait)
         elif status is None or status in RETRYABLE_STATUSES:
@@ -593,8 +632,7 @@ class Crawler:
             self._final(row, "skipped", row.role, status, result.error or "no body")
             return
         analysis = analyse(row.url, row.url, h.get("content-type"), result.body, h.get("x-robots-tag"))
-        for link in analysis.links:
-            self._discover(link, depth=row.depth + 1)
+        self._discover_links(row, analysis.links)
         if analysis.canonical is not None and self._verdict(analysis.canonical).ok:
             # A duplicate of another URL: fetch that one instead (once), publish nothing under this key.
             self._discover(analysis.canonical, depth=row.depth)
@@ -800,7 +838,24 @@ class Crawler:
     async def _writer_loop(self) -> None:
         while True:
             await asyncio.sleep(self.cfg.flush_interval)
-            await self._flush()
+            try:
+                await self._flush()
+            except Exception:
+                log.exception("writing the crawl state failed; retrying")
+                await asyncio.sleep(min(5.0, 10 * self.cfg.flush_interval))
+
+    async def _revisit_loop(self, interval: float = 60.0) -> None:
+        """Running forever: pages whose revisit time came go back to the frontier."""
+        while not self.stopping:
+            await asyncio.sleep(interval)
+            n = await asyncio.to_thread(self.store.requeue_due, utcnow())
+            if n:
+                log.info("revisiting done pages", extra={"requeued": n})
+                self.stats.queued_at_start += n
+                for netloc in await asyncio.to_thread(self.store.queued_hosts):
+                    hs = self._host_for(netloc)
+                    hs.needs_load = True
+                    hs.wake.set()
 
     async def _idle_loop(self) -> None:
         """--until-idle: stop once no host has work now or later and everything is written."""

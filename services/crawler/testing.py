@@ -33,10 +33,14 @@ def build_site(out: Path, *, limit: int | None = None, include_gold: bool = Fals
     """Render the corpus into ``out`` with ../shared/tools/build_site.py (deterministic)."""
     shared = shared_dir()
     cmd = [
-        sys.executable, str(shared / "tools" / "build_site.py"),
-        "--posts", str(shared / "corpus" / "hddtvn" / "posts"),
-        "--out", str(out),
-        "--dates", str(shared / "corpus" / "hddtvn" / "dates.tsv"),
+        sys.executable,
+        str(shared / "tools" / "build_site.py"),
+        "--posts",
+        str(shared / "corpus" / "hddtvn" / "posts"),
+        "--out",
+        str(out),
+        "--dates",
+        str(shared / "corpus" / "hddtvn" / "dates.tsv"),
         "--force",
     ]
     if limit is not None:
@@ -69,9 +73,18 @@ class SiteServer:
     def __enter__(self) -> SiteServer:
         port_file = self.root.parent / f".port-{os.getpid()}-{time.monotonic_ns()}"
         self._proc = subprocess.Popen(
-            [sys.executable, str(shared_dir() / "tools" / "site_server.py"), "--root", str(self.root),
-             "--port-file", str(port_file), "--quiet", *self.args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(shared_dir() / "tools" / "site_server.py"),
+                "--root",
+                str(self.root),
+                "--port-file",
+                str(port_file),
+                "--quiet",
+                *self.args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
         while not port_file.exists() or not port_file.read_text().strip():
@@ -82,7 +95,9 @@ class SiteServer:
         port_file.unlink()
         return self
 
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._proc is not None:
             self._proc.send_signal(signal.SIGTERM)
             try:
@@ -111,11 +126,14 @@ def crawl_cmd(*args: str) -> list[str]:
     return [hqfacts_bin(), "crawl", *args]
 
 
-def run_crawl(args: Sequence[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_crawl(
+    args: Sequence[str], env: dict[str, str], timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run `hqfacts crawl ARGS` to completion in a real process (with a deadline)."""
     full_env = {**os.environ, **env}
-    return subprocess.run(crawl_cmd(*args), env=full_env, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return subprocess.run(
+        crawl_cmd(*args), env=full_env, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @dataclass(frozen=True)
@@ -140,8 +158,9 @@ async def _partitions(bootstrap: str, topic: str) -> list[int]:
 
 
 async def _read_topic(bootstrap: str, topic: str, timeout: float) -> list[Event]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                max_partition_fetch_bytes=16 * 1024 * 1024)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=16 * 1024 * 1024
+    )
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
@@ -160,8 +179,15 @@ async def _read_topic(bootstrap: str, topic: str, timeout: float) -> list[Event]
             for tp, records in batches.items():
                 for r in records:
                     if r.offset < ends[tp] and r.key is not None and r.value is not None:
-                        events.append(Event(r.key.decode(), json.loads(r.value),
-                                            {k: v.decode() for k, v in r.headers or ()}, tp.partition, r.offset))
+                        events.append(
+                            Event(
+                                r.key.decode(),
+                                json.loads(r.value),
+                                {k: v.decode() for k, v in r.headers or ()},
+                                tp.partition,
+                                r.offset,
+                            )
+                        )
             for tp in list(pending):
                 if await consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)

@@ -57,6 +57,9 @@ def create_app(
     extractor_version: str = EXTRACTOR_VERSION,
 ) -> tuple[faust.App, ExtractorTopics]:
     """The composition root of the extractor: a Faust app with its agent wired to the topics."""
+    # Faust wants a data folder even with the memory store; keep it out of the working tree.
+    datadir = Path(tempfile.gettempdir()) / "hqfacts-faust" / (group_id or settings.extractor_group)
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         group_id or settings.extractor_group,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -69,13 +72,15 @@ def create_app(
         producer_compression_type="gzip",
         producer_max_request_size=MAX_REQUEST_BYTES,
         broker_commit_every=100,
+        # A worker killed -9 holds its partitions until its session expires: keep that short.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=1.0,
         broker_commit_interval=1.0,
         web_enabled=web_port is not None,
         web_port=web_port or 6066,
         web_bind=settings.health_host,
         stream_wait_empty=False,
-        # Faust wants a data folder even with the memory store; keep it out of the working tree.
-        datadir=str(Path(tempfile.gettempdir()) / "hqfacts-faust" / (group_id or settings.extractor_group)),
+        datadir=str(datadir),
     )
     topics = ExtractorTopics(
         raw=_raw_topic(app, settings.raw_topic),

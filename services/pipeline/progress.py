@@ -53,16 +53,17 @@ async def wait_caught_up(
     timeout: float,
     still_running: Callable[[], None] = lambda: None,
     interval: float = 0.5,
+    max_lag: int = 0,
 ) -> None:
-    """Poll until ``group`` has committed everything now in ``topics``; ``still_running`` raises if a
-    service it depends on died (so a crash fails fast instead of timing out)."""
+    """Poll until ``group`` is at most ``max_lag`` messages behind on ``topics`` (0: everything there now
+    is committed); ``still_running`` raises if a service it depends on died, so a crash fails fast."""
     topics = list(topics)
     deadline = time.monotonic() + timeout
     lag = -1
     while time.monotonic() < deadline:
         still_running()
         lag = await group_lag(bootstrap, group, topics)
-        if lag == 0:
+        if lag <= max_lag:
             return
         await asyncio.sleep(interval)
     raise TimeoutError(f"group {group} still {lag} messages behind on {topics} after {timeout:.0f} s")

@@ -143,4 +143,118 @@ def facts_command(
     click.echo(f"\n{len(rows)} fact(s)")
 
 
-COMMANDS: list[click.Command] = [migrate_command, store_command, facts_command]
+@click.group("dlq")
+def dlq_group() -> None:
+    """Dead-letter topics: list them, re-drive events to their source topic after a fix."""
+
+
+def _selected_topics(settings: Settings, topics: tuple[str, ...]) -> list[str]:
+    from services.store.dlq import dlq_topics
+
+    if not topics:
+        return dlq_topics(settings)
+    return [t if t.endswith(".dlq") else t + ".dlq" for t in topics]
+
+
+@dlq_group.command("list")
+@click.option("--topic", "topics", multiple=True, help="A DLQ topic or its source topic (default: all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+@click.option("--limit", type=int, default=None, help="Only the last N of each topic.")
+def dlq_list_command(topics: tuple[str, ...], fmt: str, limit: int | None) -> None:
+    """List dead letters: where each came from, why, and whether it was re-driven."""
+    from services.store.dlq import read_dlq, redriven_positions
+
+    settings = Settings()
+    for topic in _selected_topics(settings, topics):
+        entries = asyncio.run(read_dlq(settings.kafka_bootstrap, topic))
+        if limit:
+            entries = entries[-limit:]
+        redriven = redriven_positions(settings.database_url, entries)
+        if fmt == "jsonl":
+            for e in entries:
+                line = {
+                    "dlq_topic": e.dlq_topic,
+                    "partition": e.partition,
+                    "offset": e.offset,
+                    "at": e.at.isoformat(),
+                    "source_topic": e.source_position[0],
+                    "source_partition": e.source_position[1],
+                    "source_offset": e.source_position[2],
+                    "stage": e.stage,
+                    "error": e.error,
+                    "key": e.key.decode("utf-8", "replace") if e.key else None,
+                    "bytes": len(e.value or b""),
+                    "redriven": e.source_position in redriven,
+                }
+                sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            continue
+        click.echo(f"{topic}: {len(entries)} event(s)")
+        seen: set[tuple[str, int, int]] = set()
+        for e in entries:
+            topic_, partition, offset = e.source_position
+            again = " (again)" if e.source_position in seen else ""
+            seen.add(e.source_position)
+            mark = " [re-driven]" if e.source_position in redriven else ""
+            error = e.error if len(e.error) <= 100 else e.error[:99] + "…"
+            where = f"@{e.partition}:{e.offset:<6} {e.at:%Y-%m-%d %H:%M:%S}"
+            source = f"from {topic_}[{partition}]@{offset}{again}"
+            click.echo(f"  {where}  {source}  {len(e.value or b'')}B{mark}\n      {error}")
+
+
+@dlq_group.command("redrive")
+@click.option("--topic", required=True, help="The DLQ topic (or its source topic).")
+@click.option("--offset", "offsets", type=int, multiple=True, help="DLQ offset to re-drive (repeatable).")
+@click.option("--all", "everything", is_flag=True, help="Every event of the DLQ topic.")
+@click.option(
+    "--check/--no-check", default=True, show_default=True, help="Skip events the store would refuse again."
+)
+@click.option("--again", is_flag=True, help="Also events already re-driven once.")
+@click.option("--extra-metric", "extra_metrics", multiple=True, help="As for `hqfacts store`, for --check.")
+@click.option("--dry-run", is_flag=True)
+def dlq_redrive_command(
+    topic: str,
+    offsets: tuple[int, ...],
+    everything: bool,
+    check: bool,
+    again: bool,
+    extra_metrics: tuple[str, ...],
+    dry_run: bool,
+) -> None:
+    """Produce dead letters again to their source topic, after the fix that makes them acceptable."""
+    from services.store.dlq import read_dlq, redrive, redriven_positions
+
+    if not offsets and not everything:
+        raise click.UsageError("say which events: --offset N (repeatable) or --all")
+    settings = _settings()
+    (dlq,) = _selected_topics(settings, (topic,))
+    entries = asyncio.run(read_dlq(settings.kafka_bootstrap, dlq))
+    if offsets:
+        wanted = set(offsets)
+        entries = [e for e in entries if e.offset in wanted]
+        missing = wanted - {e.offset for e in entries}
+        if missing:
+            raise click.UsageError(f"no such offset(s) on {dlq}: {sorted(missing)}")
+    # One source event dead-lettered twice (a redelivery) is re-driven once.
+    unique = {e.source_position: e for e in reversed(entries)}
+    entries = sorted(unique.values(), key=lambda e: e.offset)
+    if not again:
+        done = redriven_positions(settings.database_url, entries)
+        skipped = [e for e in entries if e.source_position in done]
+        entries = [e for e in entries if e.source_position not in done]
+        for e in skipped:
+            click.echo(f"  @{e.offset}: already re-driven (use --again)")
+    policy = StorePolicy()
+    if extra_metrics:
+        policy = StorePolicy(known_metrics=policy.known_metrics | frozenset(extra_metrics))
+    results = asyncio.run(redrive(settings, entries, policy=policy, check=check, dry_run=dry_run))
+    sent = 0
+    for r in results:
+        if r.new_offset is None:
+            click.echo(f"  @{r.entry.offset}: not re-driven: {r.reason}")
+        else:
+            sent += 1
+            click.echo(f"  @{r.entry.offset}: -> {r.entry.source_topic}@{r.new_offset}")
+    click.echo(f"{sent} event(s) re-driven from {dlq}")
+
+
+COMMANDS: list[click.Command] = [migrate_command, store_command, facts_command, dlq_group]

@@ -31,7 +31,7 @@ from services.store.service import Backoff, StoreService
 log = logging.getLogger(__name__)
 
 STAGE = "store"
-_UNKNOWN_FLOOR = 2**63 - 1  # while the database's position is being read: accept nothing
+_UNKNOWN_FLOOR = 2**63 - 1  # until the database's position is known: accept nothing
 _TRUNCATED_DLQ_VALUE = 64 * 1024
 
 
@@ -208,6 +208,7 @@ class StoreRunner:
                     "retired": len(report.outcome.retired),
                     "dead_letters": report.dead_letters,
                     "seconds": round(report.seconds, 4),
+                    "offsets": f"{records[0].offset}..{records[-1].offset}",
                 },
             )
 
@@ -231,7 +232,8 @@ class StoreRunner:
             )
             for messages in data.values()
             for m in messages
-            if m.offset >= self._floor.get((m.topic, m.partition), 0)
+            # A partition is read only once positioned from the database (on_assigned).
+            if m.offset >= self._floor.get((m.topic, m.partition), _UNKNOWN_FLOOR)
         ]
         return records
 
@@ -261,6 +263,8 @@ class StoreRunner:
         async with self._batch_lock:
             lost = {(tp.topic, tp.partition) for tp in revoked}
             self._buffer = [r for r in self._buffer if (r.topic, r.partition) not in lost]
+            for tp in lost:
+                self._floor.pop(tp, None)
 
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         consumer, service = self.consumer, self.service

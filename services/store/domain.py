@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Literal
 
 from services.common.events import EventError, ExtractionEvent, FactEvent
-from services.common.facts import SCORED_METRICS
+from services.common.facts import KNOWN_METRICS
 
 # --- extractor versions --------------------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 class StorePolicy:
     """What the store accepts beyond the schema."""
 
-    known_metrics: frozenset[str] = field(default_factory=lambda: frozenset(SCORED_METRICS))
+    known_metrics: frozenset[str] = field(default_factory=lambda: frozenset(KNOWN_METRICS))
     max_event_bytes: int = MAX_EVENT_BYTES
 
 

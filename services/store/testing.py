@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from aiokafka import AIOKafkaProducer
 
     from services.store.consumer import StoreRunner
+    from services.store.domain import StorePolicy
 
 
 @contextmanager
@@ -150,12 +151,14 @@ async def producer_for(settings: Settings) -> AsyncIterator[AIOKafkaProducer]:
 
 
 @asynccontextmanager
-async def running_store(settings: Settings, *, stop_timeout_s: float = 30.0) -> AsyncIterator[StoreRunner]:
+async def running_store(
+    settings: Settings, *, policy: StorePolicy | None = None, stop_timeout_s: float = 30.0
+) -> AsyncIterator[StoreRunner]:
     """The store's loop as a task of the current event loop; stopped (as on SIGTERM) on exit."""
     from services.store.consumer import StoreRunner
     from services.store.service import Backoff
 
-    runner = StoreRunner(settings, backoff=Backoff(initial=0.05, maximum=0.5))
+    runner = StoreRunner(settings, policy=policy, backoff=Backoff(initial=0.05, maximum=0.5))
     task = asyncio.create_task(runner.run())
     try:
         yield runner

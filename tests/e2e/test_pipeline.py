@@ -17,6 +17,7 @@ from services.common.settings import Settings
 from services.pipeline.processes import ProcessGroup
 from services.pipeline.runner import run_crawl, start_workers, wait_pipeline_drained
 from services.pipeline.site import build_corpus_site, serve_corpus_site
+from services.pipeline.site_events import load_posts
 from services.store.tables import facts as facts_table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -68,7 +69,7 @@ def fact_rows(database_url: str) -> list[tuple[Any, ...]]:
 def test_crawl_extract_store_end_to_end(
     site_300: Path, e2e_settings: Settings, shared: Path, tmp_path: Path
 ) -> None:
-    posts = [json.loads(line) for line in (site_300 / "_posts.jsonl").read_text("utf-8").splitlines()]
+    posts = load_posts(site_300)
     gold_slugs = set((shared / "gold" / "dev_articles.txt").read_text().split())
     assert len(posts) >= 300 and gold_slugs <= {p["slug"] for p in posts}
 

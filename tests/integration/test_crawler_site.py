@@ -30,6 +30,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(tmp_path_factory.mktemp("crawler-site") / "site", limit=40)
 
 
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """For the fault tests, where every fault costs the crawler a polite wait."""
+    return build_site(tmp_path_factory.mktemp("crawler-small-site") / "site", limit=15)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def migrated() -> None:
     from services.store.migrate import migrate
@@ -50,10 +56,27 @@ def server(site: Path) -> Iterator[SiteServer]:
         yield srv
 
 
-def crawl(srv: SiteServer, topic: str, state: str, *extra: str, env: dict[str, str] | None = None,
-          seed: str | None = None, timeout: float = 300) -> str:
-    args = ["--seed", seed or srv.base + "/", "--allow-host", "127.0.0.1", "--until-idle",
-            "--state-name", state, "--progress", "log", *extra]
+def crawl(
+    srv: SiteServer,
+    topic: str,
+    state: str,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    seed: str | None = None,
+    timeout: float = 300,
+) -> str:
+    args = [
+        "--seed",
+        seed or srv.base + "/",
+        "--allow-host",
+        "127.0.0.1",
+        "--until-idle",
+        "--state-name",
+        state,
+        "--progress",
+        "log",
+        *extra,
+    ]
     if "--delay" not in extra:
         args += ["--delay", "0"]
     proc = run_crawl(args, {"HQ_RAW_TOPIC": topic, **(env or {})}, timeout=timeout)
@@ -68,8 +91,9 @@ def assert_no_traps(stats: dict[str, object]) -> None:
         assert by_class.get(cls, 0) == 0, (cls, by_class)
 
 
-def test_crawl_publishes_every_post_once_and_stays_in_scope(site: Path, server: SiteServer,
-                                                             names: tuple[str, str]) -> None:
+def test_crawl_publishes_every_post_once_and_stays_in_scope(
+    site: Path, server: SiteServer, names: tuple[str, str]
+) -> None:
     topic, state = names
     crawl(server, topic, state)
     events = read_topic(SETTINGS.kafka_bootstrap, topic)
@@ -126,7 +150,9 @@ def test_delay_between_requests_to_one_host(server: SiteServer, names: tuple[str
     assert stats["min_gap_ms"] >= 200, stats["min_gap_ms"]
 
 
-def test_rate_limited_server_slows_the_crawler_and_nothing_is_lost(site: Path, names: tuple[str, str]) -> None:
+def test_rate_limited_server_slows_the_crawler_and_nothing_is_lost(
+    site: Path, names: tuple[str, str]
+) -> None:
     topic, state = names
     with SiteServer(site, ["--rate-limit", "8"]) as srv:
         out = crawl(srv, topic, state)
@@ -140,12 +166,12 @@ def test_rate_limited_server_slows_the_crawler_and_nothing_is_lost(site: Path, n
     assert '"parked": 0' in out
 
 
-def test_server_errors_are_retried_until_published(site: Path, names: tuple[str, str]) -> None:
+def test_server_errors_are_retried_until_published(small_site: Path, names: tuple[str, str]) -> None:
     topic, state = names
-    with SiteServer(site, ["--error-rate", "0.2", "--seed", "7"]) as srv:
+    with SiteServer(small_site, ["--error-rate", "0.2", "--seed", "7"]) as srv:
         crawl(srv, topic, state, env={"HQ_RETRY_BASE_SECONDS": "0.05", "HQ_RETRY_CAP_SECONDS": "0.5"})
         stats = srv.stats()
-        posts = set(site_posts(site, srv.base))
+        posts = set(site_posts(small_site, srv.base))
     assert sum(stats["faults"].values()) > 10
     events = read_topic(SETTINGS.kafka_bootstrap, topic)
     assert {e.key for e in events if e.value["role"] == "article"} == posts
@@ -155,8 +181,14 @@ def test_server_errors_are_retried_until_published(site: Path, names: tuple[str,
 def test_failing_urls_are_parked_with_their_last_error(site: Path, names: tuple[str, str]) -> None:
     topic, state = names
     with SiteServer(site, ["--error-rate", "0.5", "--seed", "3", "--fault-exempt", r"^/robots\.txt$"]) as srv:
-        crawl(srv, topic, state, "--max-pages", "15",
-              env={"HQ_MAX_ATTEMPTS": "1", "HQ_RETRY_BASE_SECONDS": "0.01"})
+        crawl(
+            srv,
+            topic,
+            state,
+            "--max-pages",
+            "15",
+            env={"HQ_MAX_ATTEMPTS": "1", "HQ_RETRY_BASE_SECONDS": "0.01"},
+        )
     engine = make_engine(SETTINGS.database_url)
     try:
         with engine.connect() as conn:
@@ -186,8 +218,9 @@ def test_redirect_to_another_host_is_refused(site: Path, names: tuple[str, str])
     assert not [e for e in events if e.value["role"] == "article"]
 
 
-def test_private_address_is_refused_unless_the_host_is_allowed(server: SiteServer,
-                                                                names: tuple[str, str]) -> None:
+def test_private_address_is_refused_unless_the_host_is_allowed(
+    server: SiteServer, names: tuple[str, str]
+) -> None:
     topic, state = names
     # localhost is in scope (the seed's host) but resolves to loopback, which was not explicitly allowed.
     proc = run_crawl(
@@ -199,3 +232,22 @@ def test_private_address_is_refused_unless_the_host_is_allowed(server: SiteServe
     assert server.stats()["requests"] == 0
     assert count_events(SETTINGS.kafka_bootstrap, topic) == 0
     assert "non-public" in proc.stdout
+
+
+def test_robots_crawl_delay_is_honoured(site: Path, names: tuple[str, str]) -> None:
+    topic, state = names
+    with SiteServer(site, ["--crawl-delay", "1"]) as srv:
+        crawl(srv, topic, state, "--max-pages", "4")
+        stats = srv.stats()
+    assert stats["requests"] == 4
+    assert stats["min_gap_ms"] >= 1000, stats["min_gap_ms"]
+
+
+def test_bodies_over_the_limit_are_published_without_body(server: SiteServer, names: tuple[str, str]) -> None:
+    topic, state = names
+    crawl(server, topic, state, "--max-pages", "30", env={"HQ_MAX_BODY_BYTES": "30000"})
+    events = read_topic(SETTINGS.kafka_bootstrap, topic)
+    big = [e.value for e in events if e.value["truncated"]]
+    assert big, "post pages are ~45 kB: some must be over a 30 kB limit"
+    assert all(v["body"] is None and v["body_bytes"] > 30000 for v in big)
+    assert all(v["body"] is not None for v in (e.value for e in events) if not v["truncated"])

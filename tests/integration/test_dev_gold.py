@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.extractor.cli import html_parser, predict_site
-from services.extractor.evaluation import MetricScore, load_gold, score
+from services.extractor.evaluation import load_gold, score
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("HQ_SHARED_DIR", REPO.parent / "shared"))
@@ -45,20 +45,9 @@ def dev_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _dev_report(dev_site: Path) -> MetricScore:
+def test_dev_gold_meets_the_bar(dev_site: Path) -> None:
     gold = load_gold(SHARED / "gold" / "dev.jsonl")
     source = "html" if html_parser() is not None else "posts"
-    return score(gold, predict_site(sorted(gold), dev_site, source)).overall
-
-
-def test_dev_gold_no_regression(dev_site: Path) -> None:
-    overall = _dev_report(dev_site)
-    assert overall.f1 >= 0.88, overall
-    assert overall.precision >= 0.84, overall
-
-
-@pytest.mark.xfail(reason="the bar (F1 >= 0.90, precision >= 0.95) is not reached yet", strict=False)
-def test_dev_gold_meets_the_bar(dev_site: Path) -> None:
-    overall = _dev_report(dev_site)
+    overall = score(gold, predict_site(sorted(gold), dev_site, source)).overall
     assert overall.f1 >= 0.90, overall
     assert overall.precision >= 0.95, overall

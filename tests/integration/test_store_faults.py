@@ -127,7 +127,12 @@ async def test_database_outage_is_waited_out_without_losing_place(database_url: 
     await proxy.start()
     proxied = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     settings = unique_settings(proxied)
-    events = [fact_event(sample_fact(value=str(1000 + i))) for i in range(6)]
+    events = [
+        fact_event(
+            sample_fact(value=str(1000 + i)), article_url=f"https://hddtvn.com/{settings.store_group}/"
+        )
+        for i in range(6)
+    ]
     async with producer_for(settings) as producer, running_store(settings) as runner:
         for event in events[:3]:
             await producer.send_and_wait(settings.facts_topic, key=event.key, value=event.encode())
@@ -157,7 +162,12 @@ async def test_stop_during_an_outage_abandons_the_batch_cleanly(database_url: st
     await proxy.start()
     proxied = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     settings = unique_settings(proxied)
-    events = [fact_event(sample_fact(value=str(2000 + i))) for i in range(4)]
+    events = [
+        fact_event(
+            sample_fact(value=str(2000 + i)), article_url=f"https://hddtvn.com/{settings.store_group}/"
+        )
+        for i in range(4)
+    ]
     async with producer_for(settings) as producer:
         async with running_store(settings) as runner:
             await eventually(
@@ -209,7 +219,12 @@ def _free_port() -> int:
 
 async def test_sigterm_exits_zero_and_kill_9_loses_nothing(database_url: str, engine: Engine) -> None:
     settings = unique_settings(database_url, store_batch_size=20)
-    events = [fact_event(sample_fact(value=str(5000 + i))) for i in range(300)]
+    events = [
+        fact_event(
+            sample_fact(value=str(5000 + i)), article_url=f"https://hddtvn.com/{settings.store_group}/"
+        )
+        for i in range(300)
+    ]
     async with producer_for(settings) as producer:
         for event in events[:100]:
             await producer.send(settings.facts_topic, key=event.key, value=event.encode())

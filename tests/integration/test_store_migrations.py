@@ -135,7 +135,7 @@ def test_a_migration_waits_for_the_advisory_lock(empty_database: str) -> None:
 
 
 def test_two_replicas_migrating_together_both_succeed(empty_database: str) -> None:
-    processes = [_migrate_process(empty_database) for _ in range(3)]
+    processes = [_migrate_process(empty_database) for _ in range(2)]
     outputs = [p.communicate(timeout=DEADLINE_S)[0] for p in processes]
-    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    assert [p.returncode for p in processes] == [0, 0], outputs
     assert current_revision(empty_database) == head_revision()

@@ -62,6 +62,11 @@ def settings(database_url: str) -> Settings:
     )
 
 
+def article(settings: Settings) -> str:
+    """An article URL of this test alone: fact ids derive from it, so tests sharing a database never meet."""
+    return f"https://hddtvn.com/{settings.store_group}/"
+
+
 def fact_rows(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(facts).order_by(facts.c.fact_id))]
@@ -104,8 +109,8 @@ async def read_all(settings: Settings, topic: str, expected: int) -> list[Any]:
 
 async def test_same_fact_twice_is_one_row_and_newer_version_wins(settings: Settings, engine: Engine) -> None:
     fact = sample_fact()
-    v1 = fact_event(fact, version="1.9.0")
-    v2 = fact_event(fact, version="1.10.0", title="Thu ngân sách 2020 (sửa)")
+    v1 = fact_event(fact, article_url=article(settings), version="1.9.0")
+    v2 = fact_event(fact, article_url=article(settings), version="1.10.0", title="Thu ngân sách 2020 (sửa)")
     async with producer_for(settings) as producer:
         for event in (v1, v1, v2, v1):  # v1 again after v2: older never overwrites
             await producer.send_and_wait(settings.facts_topic, key=event.key, value=event.encode())
@@ -121,7 +126,7 @@ async def test_same_fact_twice_is_one_row_and_newer_version_wins(settings: Setti
 
 
 async def test_invalid_events_go_to_dlq_and_the_rest_is_stored(settings: Settings, engine: Engine) -> None:
-    good = fact_event(sample_fact(value="100"))
+    good = fact_event(sample_fact(value="100"), article_url=article(settings))
     wrong_id = json.loads(good.encode())
     wrong_id["fact_id"] = "f" * 32
     wrong_schema = json.loads(good.encode())
@@ -153,8 +158,8 @@ async def test_invalid_events_go_to_dlq_and_the_rest_is_stored(settings: Setting
 
 
 async def test_offsets_resume_from_the_database(settings: Settings, engine: Engine) -> None:
-    first = [fact_event(sample_fact(value=str(100 + i))) for i in range(5)]
-    later = [fact_event(sample_fact(value=str(200 + i))) for i in range(3)]
+    first = [fact_event(sample_fact(value=str(100 + i)), article_url=article(settings)) for i in range(5)]
+    later = [fact_event(sample_fact(value=str(200 + i)), article_url=article(settings)) for i in range(3)]
     async with producer_for(settings) as producer:
         for event in first:
             await producer.send_and_wait(settings.facts_topic, key=event.key, value=event.encode())
@@ -188,7 +193,7 @@ async def test_offsets_resume_from_the_database(settings: Settings, engine: Engi
 
 
 async def test_extraction_supersedes_and_tombstones(settings: Settings, engine: Engine) -> None:
-    url = f"https://hddtvn.com/{settings.store_group}/"
+    url = article(settings)
     old = [fact_event(sample_fact(value=str(v)), article_url=url, version="1.0.0") for v in (1, 2, 3)]
     new = [fact_event(sample_fact(value=str(v)), article_url=url, version="1.1.0") for v in (2, 3, 4)]
     async with producer_for(settings) as producer:

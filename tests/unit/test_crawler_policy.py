@@ -59,6 +59,8 @@ def test_pace_slows_down_on_throttle_and_recovers_slowly() -> None:
     assert pace.delay == 0.5
     pace.on_throttle(None, rng)
     assert pace.delay == 1.0  # without it, exponential
+    assert pace.on_throttle(1.0, rng, too_many=True) == 1.0
+    assert pace.delay == 2.0  # a 429 says our rate is the problem: exponential even with Retry-After
     steps = 0
     while pace.delay > 0:
         pace.on_success()
@@ -81,6 +83,7 @@ def test_pace_respects_floor_and_robots_crawl_delay() -> None:
 def test_revisit_schedule() -> None:
     r = RevisitPolicy(listing_seconds=60, article_seconds=3600, max_listing_page=3)
     assert r.after("sitemap") == 60
+    assert r.after("robots") is None  # robots.txt expires on its own clock
     assert r.after("listing", 2) == 60
     assert r.after("listing", 50) is None  # deep pagination only shifts: never revisited
     assert r.after("article") == 3600

@@ -174,3 +174,87 @@ def test_output_is_deterministic_and_never_crashes_on_odd_text() -> None:
     blocks = ("", "…", "12/2020/NĐ-CP", "tăng %", "đạt , tỷ", "Chi cục Hải quan", "vụ vụ vụ 3 vụ")
     first = extract_facts(article(*blocks))
     assert first == extract_facts(article(*blocks))
+
+
+def test_half_month_and_date_range_periods() -> None:
+    facts = extract_facts(
+        article(
+            "Trong kỳ 1 tháng 3/2021, kim ngạch xuất khẩu của cả nước đạt 12,5 tỷ USD.",
+            "Từ ngày 2/4 đến ngày 20/5/2021, Cục Hải quan Điện Biên đã phát hiện, bắt giữ 12 vụ vi phạm.",
+        )
+    )
+    (export,) = find(facts, "export_turnover")
+    assert (export.period_start, export.period_end) == (date(2021, 3, 1), date(2021, 3, 15))
+    (cases,) = find(facts, "violations")
+    assert (cases.period_start, cases.period_end) == (date(2021, 4, 2), date(2021, 5, 20))
+
+
+def test_sub_areas_commodities_and_partners_are_out_of_scope() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Hà Giang thu ngân sách được 300 tỷ đồng.",
+            "Trong đó, riêng khu vực Thanh Thủy thu được 120 tỷ đồng, tăng 3%.",
+            "Kim ngạch xuất khẩu hàng dệt may đạt 1,2 tỷ USD, tăng 4%.",
+            "Kim ngạch nhập khẩu từ Hàn Quốc đạt 800 triệu USD.",
+        )
+    )
+    assert [f.value for f in facts] == [Decimal("300000000000")]
+
+
+def test_the_percentage_of_a_difference_takes_its_sign() -> None:
+    facts = extract_facts(
+        article("Năm 2020, Cục Hải quan Nam Định thu được 900 tỷ đồng, giảm 100 tỷ đồng (tương ứng 10%).")
+    )
+    (change,) = find(facts, "budget_revenue_change")
+    assert change.value == Decimal(-10)
+    assert [f.value for f in find(facts, "budget_revenue")] == [Decimal("900000000000")]
+
+
+def test_a_value_for_the_same_period_last_year_is_its_own_fact() -> None:
+    facts = extract_facts(
+        article(
+            "Trong 6 tháng đầu năm 2020, Cục Hải quan Bình Thuận thu được 80 tỷ đồng, "
+            "tăng 25% so với cùng kỳ năm 2019 (64 tỷ đồng)."
+        )
+    )
+    previous = [f for f in find(facts, "budget_revenue") if f.value == Decimal("64000000000")]
+    assert len(previous) == 1
+    assert (previous[0].period_start, previous[0].period_end) == (date(2019, 1, 1), date(2019, 6, 30))
+
+
+def test_other_forces_and_provinces_are_not_customs() -> None:
+    facts = extract_facts(
+        article(
+            "Cục Hải quan Sơn La vừa tổng kết năm 2020.",
+            "Năm 2020, lực lượng Công an tỉnh đã phát hiện, bắt giữ 300 vụ vi phạm.",
+            "Năm 2020, kim ngạch xuất khẩu của Sơn La đạt 150 triệu USD.",
+        )
+    )
+    assert facts == []
+
+
+def test_decomposed_diacritics_are_read_and_evidence_is_kept() -> None:
+    text = "Năm 2020, Cục Hải quan Bạc Liêu thu được 12 ty\u0309 đồng."
+    (fact,) = extract_facts(article(text))
+    assert fact.value == Decimal("12000000000")
+    assert fact.evidence == text
+
+
+def test_ratio_base_that_is_not_a_target_is_not_a_fact() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Yên Bái ước thu 500 tỷ đồng, bằng 80% dự toán (500/625 tỷ đồng), "
+            "bằng 110% (500/455 tỷ đồng) số thu năm trước."
+        )
+    )
+    assert {f.value for f in find(facts, "budget_revenue", "target")} == {Decimal("625000000000")}
+    assert not [f for f in facts if f.value == Decimal("455000000000")]
+
+
+def test_a_range_gives_one_fact_per_end() -> None:
+    facts = extract_facts(
+        article("Năm 2021, Cục Hải quan Kon Tum phấn đấu thu ngân sách từ 1.097 đến 1.320 tỷ đồng.")
+    )
+    targets = find(facts, "budget_revenue", "target")
+    assert [f.value for f in targets] == [Decimal("1097000000000"), Decimal("1320000000000")]
+    assert {f.target_type for f in targets} == {"phan-dau"}

@@ -178,7 +178,7 @@ class StateStore:
 
     def requeue_due(self, now: datetime, *, everything: bool = False) -> int:
         """Done pages whose revisit time has come go back to the frontier (keeping etag/hash)."""
-        cond = [crawl_urls.c.crawl == self.crawl, crawl_urls.c.state == "done"]
+        cond = [crawl_urls.c.crawl == self.crawl, crawl_urls.c.state == "done", crawl_urls.c.role != "robots"]
         if not everything:
             cond += [crawl_urls.c.next_at.is_not(None), crawl_urls.c.next_at <= now]
         with self.engine.begin() as conn:

@@ -64,17 +64,22 @@ class HostPace:
             if self.delay - self.floor < 0.01:
                 self.delay = self.floor
 
-    def on_throttle(self, retry_after: float | None, rng: random.Random) -> float:
-        """Slow down; returns how long to wait before the next request to this host."""
+    def on_throttle(self, retry_after: float | None, rng: random.Random, *, too_many: bool = False) -> float:
+        """Slow down after a 429 (``too_many``) or 503; returns how long to wait before the next request.
+
+        429 says our rate is the problem: the delay doubles every time. A 503 with Retry-After says the
+        server is busy for a while: wait that long and keep a slower pace. Without Retry-After, both back
+        off exponentially with jitter so that clients do not come back in lockstep.
+        """
         self.throttles += 1
         p = self.policy
         step = self.floor + p.throttle_floor
-        if retry_after is not None:
-            # The server said when to come back: wait that long, and keep a slower pace for a while.
+        if retry_after is not None and not too_many:
             self.delay = min(p.max_delay, max(self.delay, step))
+        else:
+            self.delay = min(p.max_delay, max(self.delay * 2, step))
+        if retry_after is not None:
             return min(retry_after, p.max_retry_after)
-        # No hint: exponential slowdown, with jitter so that crawlers do not come back in lockstep.
-        self.delay = min(p.max_delay, max(self.delay * 2, step))
         return min(p.max_delay, self.delay + rng.uniform(0, self.delay))
 
 
@@ -100,7 +105,9 @@ class RevisitPolicy:
     max_listing_page: int = 3
 
     def after(self, role: str, page_number: int = 1) -> float | None:
-        if role in ("robots", "sitemap", "feed"):
+        if role == "robots":
+            return None  # robots.txt has its own expiry (robots_ttl), it is not a frontier page
+        if role in ("sitemap", "feed"):
             return self.listing_seconds
         if role == "listing":
             return self.listing_seconds if page_number <= self.max_listing_page else None

@@ -135,6 +135,10 @@ def url_pattern(path: str, query: str = "") -> str:
     return ""
 
 
+def is_pagination(url: str) -> bool:
+    return _PAGINATION.search(urlsplit(url).path) is not None
+
+
 def page_number(path: str) -> int:
     m = _PAGINATION.search(path)
     return int(m.group(1)) if m else 1

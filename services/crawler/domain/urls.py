@@ -98,7 +98,7 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
 
 
 # Pages repeat the same absolute links (menus, sidebars, calendars): the cache is keyed by them alone.
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=32768)
 def _canonicalize(url: str) -> str | None:
     url = url.strip()
     if not url or url.startswith("#"):

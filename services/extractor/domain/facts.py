@@ -46,15 +46,36 @@ Family = Literal[
     "other",
 ]
 
+
+class _LowerCased:
+    """A lower-case pattern searched on lower-cased text: a fast case-insensitive ``search``."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text.lower())
+
+
 _HUNDRED = Decimal(100)
 _UNIT_BACKREF = re.compile(r"\b(?:[Đđ]ơn\s+vị|toàn\s+[Cc]ục|[Cc]hi\s+cục)\b")
 _CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
+# Titles about one commodity: their trade figures are that commodity's unless a sentence says otherwise.
+_TITLE_SCOPE = re.compile(
+    r"\bgỗ\b|dệt\s+may|da\s+giày|thủy\s+sản|\bgạo\b|cà\s+phê|điện\s+thoại|máy\s+vi\s+tính|sắt\s+thép|xăng\s+dầu|"
+    r"\bthan\b|phân\s+bón|nông\s+sản|rau\s+quả|hạt\s+điều|cao\s+su|ô\s*tô|linh\s+kiện|hồ\s+tiêu|dầu\s+thô|"
+    r"khoáng\s+sản|tôm|cá\s+tra|sữa|dược\s+phẩm|thép|nhôm",
+    re.IGNORECASE,
+)
+_WHOLE_TRADE = re.compile(
+    r"cả\s+nước|của\s+Việt\s+Nam|Việt\s+Nam\s+(?:đạt|ước)|toàn\s+[Nn]gành|[Hh]ải\s+quan\s+[A-ZĐ]"
+)
 
 # --- sentences ----------------------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[^\s\da-zđà-ỹ…])")
 _ABBREVIATION_END = re.compile(r"(?:\b(?:TP|Tp|T|ThS|TS|PGS|GS|ông|bà|Mr|St|[A-ZĐ])\.)$")
-_CAPTION = re.compile(r"(?:Ảnh|Nguồn|Biểu\s+đồ|Đồ\s+họa|Video)\s*:", re.IGNORECASE)
+_CAPTION = re.compile(r"(?:Ảnh|ảnh|Nguồn|nguồn|Biểu\s+đồ|Đồ\s+họa|Video)\s*:")
 _ENDS_LIKE_PROSE = re.compile(r"[.!?…:;]\s*[\"”’)]*\s*$")
 
 
@@ -88,18 +109,22 @@ _TRADE_CUE_QUALIFIES = re.compile(
 )
 _BUDGET_CUES = re.compile(
     r"thu\s+ngân\s+sách|thu\s+NSNN|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+thuế|"
-    r"thu\s+được|thu\s+đạt|nguồn\s+thu|tổng\s+thu|kết\s+quả\s+thu|\bthu\b|dự\s+toán|chỉ\s+tiêu",
+    r"thu\s+được|thu\s+đạt|nguồn\s+thu|tổng\s+thu|kết\s+quả\s+thu|\bthu\b(?!\s+(?:mua|hút|giữ|hồi|nhập|thập|gom|xếp))|"
+    r"dự\s+toán|chỉ\s+tiêu",
     re.IGNORECASE,
 )
 _REVENUE_CUES = re.compile(
     r"thu\s+ngân\s+sách|thu\s+NSNN|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+thuế|"
-    r"thu\s+được|thu\s+đạt|nguồn\s+thu|tổng\s+thu|kết\s+quả\s+thu|\bthu\b",
+    r"thu\s+được|thu\s+đạt|nguồn\s+thu|tổng\s+thu|kết\s+quả\s+thu|\bthu\b(?!\s+(?:mua|hút|giữ|hồi|nhập|thập|gom|xếp))",
     re.IGNORECASE,
 )
-_ENFORCEMENT_CONTEXT = re.compile(
-    r"vi\s+phạm|buôn\s+lậu|bắt\s+giữ|khởi\s+tố|xử\s+phạt|tang\s+vật|gian\s+lận|vận\s+chuyển\s+trái\s+phép",
-    re.IGNORECASE,
+# Searched on lower-cased text (case-insensitive Unicode matching is slow, and this runs on every sentence).
+_ENFORCEMENT_WORDS = re.compile(
+    r"vi\s+phạm|buôn\s+lậu|bắt\s+giữ|khởi\s+tố|xử\s+phạt|tang\s+vật|gian\s+lận|vận\s+chuyển\s+trái\s+phép"
 )
+
+
+_ENFORCEMENT_CONTEXT = _LowerCased(_ENFORCEMENT_WORDS)
 _VIOLATION_VALUE_CUE = re.compile(r"trị\s+giá|giá\s+trị", re.IGNORECASE)
 _PENALTY_CUE = re.compile(
     r"tiền\s+phạt|xử\s+phạt|số\s+tiền|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+ngân\s+sách",
@@ -118,20 +143,21 @@ _OUT_OF_SCOPE = re.compile(
     r"kiểm\s+tra\s+sau|hậu\s+kiểm|KTSTQ|qua\s+công\s+tác"
 )
 # Words that put a whole clause outside a unit's total, wherever they stand in it.
-_CLAUSE_OUT_OF_SCOPE_WORDS = re.compile(
-    r"có\s+thuế|không\s+thuế|\bFDI\b|trong\s+nước|mặt\s+hàng|nhóm\s+hàng|khối\s+doanh\s+nghiệp|"
-    r"doanh\s+nghiệp\s+mới|\bmột\s+số\b|\b(?:như|gồm)\s*:|xăng\s+dầu|dầu\s+thô|\bthan\b|quặng|"
-    r"sắt\s+thép|ô\s*tô|linh\s+kiện|phụ\s+tùng|điện\s+thoại|máy\s+vi\s+tính|dệt\s+may|giày\s+dép|"
-    r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình|\bchở\b|sản\s+lượng|"
-    r"doanh\s+thu|lợi\s+nhuận|giá\s+vốn|hai\s+nước|2\s+nước|song\s+phương|"
-    r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
-    r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bGDP\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
-    r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-    r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|vụ\s+việc\s+(?:này|trên)|"
-    r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
-    r"quyết\s+định\s+xử\s+phạt|sau\s+thông\s+quan|C/O|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
-    r"hạt\s+điều|cao\s+su|\bgỗ\b|trốn\s+thuế|hồ\s+tiêu|\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|XNK))",
-    re.IGNORECASE,
+_CLAUSE_OUT_OF_SCOPE_WORDS = _LowerCased(
+    re.compile(
+        r"có\s+thuế|không\s+thuế|\bfdi\b|trong\s+nước|mặt\s+hàng|nhóm\s+hàng|khối\s+doanh\s+nghiệp|"
+        r"doanh\s+nghiệp\s+mới|\bmột\s+số\b|\b(?:như|gồm)\s*:|xăng\s+dầu|dầu\s+thô|\bthan\b|quặng|"
+        r"sắt\s+thép|ô\s*tô|linh\s+kiện|phụ\s+tùng|điện\s+thoại|máy\s+vi\s+tính|dệt\s+may|giày\s+dép|"
+        r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình|\bchở\b|sản\s+lượng|"
+        r"doanh\s+thu|lợi\s+nhuận|giá\s+vốn|hai\s+nước|2\s+nước|song\s+phương|"
+        r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
+        r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
+        r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|vụ\s+việc\s+(?:này|trên)|"
+        r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
+        r"quyết\s+định\s+xử\s+phạt|sau\s+thông\s+quan|c/o|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
+        r"hạt\s+điều|cao\s+su|\bgỗ\b|trốn\s+thuế|thu\s+phí|lệ\s+phí|lần\s+lượt|tịch\s+thu|sung\s+công|tồn\s+đọng|từ\s+năm\s+\d{4}\s+(?:đến|tới)|nguồn\s+thu\s+từ|qua\s+cổng|thanh\s+toán\s+điện\s+tử|truy\s+thu|tạm\s+nhập|tái\s+xuất|kho\s+ngoại\s+quan|chuyển\s+cửa\s+khẩu|hồ\s+tiêu|\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
+    )
 )
 # Trading partners: the country's trade with one of them is not its total (case matters: "mỹ phẩm").
 _CLAUSE_OUT_OF_SCOPE_NAMES = re.compile(
@@ -155,18 +181,18 @@ _CLAUSE_OUT_OF_SCOPE = _ClauseOutOfScope()
 # Other forces' enforcement figures are not customs' own.
 _OTHER_FORCES = re.compile(
     r"Công\s+an|Biên\s+phòng|Bộ\s+đội|Quản\s+lý\s+thị\s+trường|QLTT|Cảnh\s+sát|Ban\s+Chỉ\s+đạo\s+389|"
-    r"lực\s+lượng\s+chức\s+năng|các\s+lực\s+lượng\b"
+    r"lực\s+lượng\s+chức\s+năng|các\s+lực\s+lượng\b|liên\s+ngành|Tổ\s+công\s+tác|các\s+cơ\s+quan\s+chức\s+năng"
 )
 # Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
 _SENTENCE_SUB_AREA = re.compile(
-    r"(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
+    r"[Tt]uyến\s+(?:đường\s+)?(?:bộ|biển|hàng\s+không|sắt|bưu\s+chính)|(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
 )
 _SOURCE_AFTER = re.compile(
     r"\s*(?:đồng|USD)?\s*từ\s+(?:công\s+tác|hoạt\s+động\s+kiểm\s+tra|kiểm\s+tra|nguồn)"
 )
 _NOT_A_LEVEL_AFTER = re.compile(
     r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT))|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)|"
-    r"\s*/\s*(?:năm|tháng|ngày|tuần|tấn|chiếc)"
+    r"\s*/\s*(?:năm|tháng|ngày|tuần|tấn|chiếc|[^\d\s])|\s*(?:đồng|USD)?\s*(?:mỗi|một)\s+(?:năm|tháng|ngày|tuần)\b"
 )
 # Paragraph-level sub-scopes: once named, later trade figures of the paragraph are about them.
 _SUB_SCOPE = re.compile(
@@ -174,15 +200,16 @@ _SUB_SCOPE = re.compile(
 )
 # A value that is a difference, not a level ("tăng 6,6 tỷ USD", "tương đương tăng 132 tỷ").
 _DIFFERENCE_BEFORE = re.compile(
-    r"(?:tăng|giảm|hụt|vượt\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)[^,;]{0,25}?|cao\s+hơn|thấp\s+hơn|chênh\s+lệch|thêm|bớt|(?:giảm|hụt|tăng)\s+thu|tương\s+đương)"
+    r"(?:tăng|giảm|hụt|vượt\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)[^,;]{0,25}?|cao\s+hơn|"
+    r"(?:tăng|giảm)\s+thu\s+cho\s+(?:NSNN|ngân\s+sách(?:\s+nhà\s+nước)?)|thấp\s+hơn|chênh\s+lệch|thêm|bớt|(?:giảm|hụt|tăng)\s+thu|tương\s+đương)"
     r"(?:\s+(?:thêm|tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|mức|so\s+với[^,;()]*?))*\s*$",
     re.IGNORECASE,
 )
 _THRESHOLD_BEFORE = re.compile(
-    r"(?:(?:mốc|ngưỡng)(?:\s+(?:thu|ngân\s+sách|NSNN|kim\s+ngạch|số\s+thu)){0,3}|\btừ)\s*(?:trên|hơn|gần)?\s*$",
+    r"(?:mốc|ngưỡng)(?:\s+(?:thu|ngân\s+sách|NSNN|kim\s+ngạch|số\s+thu)){0,3}\s*(?:trên|hơn|gần)?\s*$",
     re.IGNORECASE,
 )
-_THRESHOLD_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*trở\s+lên")
+_THRESHOLD_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*trở\s+(?:lên|xuống)")
 _ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s+tính|dự\s+báo", re.IGNORECASE)
 _RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
 _HYPOTHETICAL = re.compile(r"\b[Nn]ếu\b[^.;]*\bsẽ\b")
@@ -248,11 +275,14 @@ _ENTERPRISE_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _ENTERPRISE_NOT = re.compile(
-    r"kiểm\s+tra|nghi\s+vấn|vi\s+phạm|\bnợ\b|cưỡng\s+chế|hồ\s+sơ|một\s+cửa|trong\s+tổng\s+số|mới",
+    r"kiểm\s+tra|nghi\s+vấn|vi\s+phạm|\bnợ\b|cưỡng\s+chế|hồ\s+sơ|một\s+cửa|trong\s+tổng\s+số|mới|"
+    r"tọa\s+đàm|hội\s+nghị|hội\s+thảo|đối\s+thoại|tham\s+dự",
     re.IGNORECASE,
 )
 _CASE_ADMIN_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?\s+vi\s+phạm\s+hành\s+chính")
-_CASE_SUBTYPE_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:về\s+(?!pháp\s+luật)|có\s+dấu)")
+_CASE_SUBTYPE_AFTER = re.compile(
+    r"^\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:về\s+(?!pháp\s+luật)|có\s+dấu|liên\s+quan|ma\s+t[uú]y|ma\s+tuý)"
+)
 _CASE_CUES = re.compile(
     r"(?P<refer>(?:chuyển|đề\s+nghị|kiến\s+nghị)[^;.\d]{0,140}?khởi\s+tố)"
     r"|(?P<criminal>khởi\s+tố)"
@@ -286,6 +316,7 @@ class _State:
     last_cuc: str | None = None
     last_unit: str | None = None
     implied_year: int | None = None  # "so với cùng kỳ năm 2019" with no other year: the text is about 2020
+    title_scope: bool = False  # the title is about one commodity or one partner country
     customs: bool = True  # the article talks about customs at all
     other_force_block: int = -1  # a paragraph about the police, border guards...: their figures
 
@@ -393,11 +424,10 @@ def _assigned_by(text: str, state: _State) -> str | None:
         else None
     )
     for match in ASSIGNER_RE.finditer(text):
-        tail = text[match.end() : match.end() + 12]
         head = text[max(0, match.start() - 20) : match.start()]
         # "chỉ tiêu của Bộ Tài chính": a body that sets targets; "chỉ tiêu của Cục X là": its owner.
         body = bool(match.group("btc") or match.group("qh") or match.group("ubnd"))
-        if re.match(r"\s*(?:đã\s+)?(?:giao|xây\s+dựng)", tail) or re.search(r"\bdo\s*$", head):
+        if _ASSIGNER_AFTER.match(text, match.end()) or re.search(r"\bdo\s*$", head):
             return assigner_id(match, place)
         if body and re.search(r"\bcủa\s*$", head):
             return assigner_id(match, place)
@@ -413,7 +443,8 @@ def _period_for(
 ) -> tuple[date, date | None] | None:
     year = _year_for(position, state, sentence_years)
     mentions = [m for m in found if m.position < position]
-    right_after = [m for m in found if end <= m.position <= end + 3]
+    # "282 tỷ USD năm 2020": a period named just after the number, with nothing between them.
+    right_after = [m for m in found if end <= m.position <= end + 1]
     if right_after:
         mentions = right_after[:1]  # "282 tỷ USD năm 2020"
     elif not mentions:
@@ -508,6 +539,8 @@ def _classify_count(
         return None
     if other_forces and not _CUSTOMS.search(before):
         return None
+    if _province_is_the_actor(before):
+        return None  # "tỉnh Lào Cai đã phát hiện 1.236 vụ": all agencies of a province
     if _CASE_SUBTYPE_AFTER.match(after):
         return "sub-type", value  # "1 vụ vi phạm về sở hữu trí tuệ": what follows in the clause is a part
     if _CASE_ADMIN_AFTER.match(after):
@@ -530,8 +563,8 @@ def _classify_count(
 
 
 _COUNT_SUB_AFTER = re.compile(
-    r"[^,;.]{0,40}?(?:qua\s+cảng|qua\s+cầu|lối\s+mở|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b|"
-    r"tham\s+dự|tọa\s+đàm|hội\s+nghị|điển\s+hình)",
+    r"[^,;.]{0,70}?(?:qua\s+cảng|qua\s+cầu|lối\s+mở|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b|"
+    r"tham\s+dự|tọa\s+đàm|hội\s+nghị|điển\s+hình|nêu\s+trên|\bnày\b)",
     re.IGNORECASE,
 )
 _ANY_NUMBER = re.compile(r"\d")
@@ -612,14 +645,39 @@ def _meaningful(sentence: str, quantity: Quantity) -> bool:
 
 
 _PERIOD_WITHOUT_DIGITS = re.compile(r"\bnay\b|\bnăm\b", re.IGNORECASE)
-_COMPARISON_HINT = re.compile(r"so\s+với|cùng\s+kỳ|\bvới\s+(?:năm|cùng)", re.IGNORECASE)
+_COMPARISON_HINT = _LowerCased(re.compile(r"so\s+với|cùng\s+kỳ|\bvới\s+(?:năm|cùng)"))
 _DIGIT = re.compile(r"\d")
 
 
-def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
+# A cheap necessary condition for a sentence to yield a fact, checked on its lower-cased text: a number
+# with a unit, scale or count noun after it, and a metric cue (or a dollar amount, whose cue may be carried
+# over from the sentence before). Sentences that fail it only carry state (subject, period, year...).
+_UNIT_AFTER_NUMBER = re.compile(
+    r"\d\s*(?:%|phần|nghìn|ngàn|triệu|tỷ|tỉ|đ|vn|us|bộ|tờ|doanh|dn|lượt|hành|vụ|người)"
+)
+_COUNT_AFTER_NUMBER = re.compile(r"(?:\d|nghìn|ngàn|triệu|tỷ|tỉ)\s*(?:bộ|tờ|doanh|dn|lượt|hành|vụ|người)")
+_ANY_METRIC_CUE = re.compile(
+    r"xuất|nhập|xk|nk|kim\s+ngạch|trị\s+giá|giá\s+trị|thặng|thâm|thu(?!\w)|(?:số|tổng|nguồn|quả)\s+thu|nộp|"
+    r"chỉ\s+tiêu|dự\s+toán|"
+    r"kế\s+hoạch|phạt|số\s+tiền|usd|us\$|đô"
+)
+
+
+def _may_yield(lower: str) -> bool:
+    """False when a (lower-cased) text cannot yield any fact: no quantity with a metric cue."""
+    return _UNIT_AFTER_NUMBER.search(lower) is not None and (
+        _ANY_METRIC_CUE.search(lower) is not None or _COUNT_AFTER_NUMBER.search(lower) is not None
+    )
+
+
+def _read_sentence(sentence: str, state: _State, block: int, full: bool = True) -> list[Fact]:
+    """The sentence's facts; with ``full`` False (it cannot yield any), only the state it carries."""
     # Cheap checks first: most sentences carry no number at all, and extraction must stay fast.
     has_digit = _DIGIT.search(sentence) is not None
-    quantities = [q for q in find_quantities(sentence) if _meaningful(sentence, q)] if has_digit else []
+    if has_digit and (full or _SUB_SCOPE.search(sentence)):
+        quantities = [q for q in find_quantities(sentence) if _meaningful(sentence, q)]
+    else:
+        quantities = []
     masked = mask_comparisons(sentence) if _COMPARISON_HINT.search(sentence) else sentence
     if state.year is None and state.implied_year is None:
         compared = _COMPARISON_YEAR.search(sentence)
@@ -629,7 +687,11 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
     periods = find_periods(masked) if has_digit or _PERIOD_WITHOUT_DIGITS.search(sentence) else []
     subjects = _sentence_subjects(sentence, state)
     facts: list[Fact] = []
-    if not quantities:
+    if not quantities or not full:
+        if quantities:
+            sub_scope = _SUB_SCOPE.search(sentence)
+            if sub_scope and any(q.start > sub_scope.start() for q in quantities):
+                state.sub_scope_block = block
         _carry_state(sentence, masked, periods, sentence_years, subjects, state, block, None)
         return facts
     sub_scope = _SUB_SCOPE.search(sentence)
@@ -640,6 +702,7 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
     governing_subject: str | None = None
     rejected_clause = -1  # the clause (by ';' count) whose headline amount was out of scope
     previous_reading: _Reading | None = None
+    previous_index = -1
     last_metric: str | None = None
     first_usd_family: str | None = None
     for index, quantity in enumerate(quantities):
@@ -703,6 +766,8 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
         reading = outcome
         if rejected_clause >= 0 and not _new_subject_in(segment, subjects, previous_end):
             continue
+        if _RANGE_SEPARATOR.fullmatch(segment) and (previous_reading is None or previous_index != index - 1):
+            continue  # "thêm khoảng 3.000 tỷ đồng đến 4.000 tỷ đồng": the first end was not a fact
         if previous_reading is not None and _RANGE_SEPARATOR.fullmatch(segment):
             # "từ 101.000 tỷ đồng đến 101.500 tỷ đồng": both ends are read the same way.
             reading = replace(
@@ -714,6 +779,7 @@ def _read_sentence(sentence: str, state: _State, block: int) -> list[Fact]:
         if masked[quantity.start] == " " and not reading.comparison and reading.unit in ("VND", "USD"):
             continue  # inside "so với ...": the value compared with, for a period the phrase only hints at
         previous_reading = reading
+        previous_index = index
         subject = _subject_for(
             reading, quantity, subjects, sentence, state, block, governing, governing_subject
         )
@@ -888,7 +954,9 @@ def _in_sub_scope(before: str, state: _State, block: int) -> bool:
 
 # A province itself as the one whose figures these are ("kim ngạch xuất khẩu của Bình Dương", "Bình Dương đã
 # thu ..."): the province's economy, not its customs department.
-_PROVINCE_OWNER = re.compile(r"\bcủa\s+(?:tỉnh\s+|thành\s+phố\s+|TP\.?\s*)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})")
+_PROVINCE_OWNER = re.compile(
+    r"\bcủa\s+(?:tỉnh\s+|thành\s+phố\s+|TP\.?\s*)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})"
+)
 _PROVINCE_ACTOR = re.compile(
     r"^(?:[^,]{0,25},\s*)?(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})\s+(?:đã|có|ước|đạt|thu)\b"
 )
@@ -1044,7 +1112,8 @@ def _kind_of(
 
 
 _ACHIEVED_TARGET = re.compile(
-    r"(?:vượt|hoàn\s+thành)(?:\s+mức)?\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)(?=[\s,]*(?:,|với|và))", re.IGNORECASE
+    r"(?:vượt|hoàn\s+thành)(?:\s+mức)?\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)(?=[\s,]*(?:,|với|và))",
+    re.IGNORECASE,
 )
 _BOUND_ONLY = re.compile(
     r"^\s*(?:đạt\s+)?(?:tối\s+thiểu|ít\s+nhất|tối\s+đa)\s*(?:thu\s+)?(?:đạt\s+)?(?:là\s+)?$"
@@ -1100,6 +1169,8 @@ def _read_usd(
         return None
     if _out_of_scope(clause, window_start, scope_from) or _scope_named_after(sentence[quantity.end :]):
         return "out-of-scope"
+    if state.title_scope and not _WHOLE_TRADE.search(sentence):
+        return "out-of-scope"
     value = quantity.value
     metric = family
     if family == "trade_balance_deficit":
@@ -1131,7 +1202,7 @@ _AFTER_WINDOW_END = re.compile(r";|trong\s+đó|\briêng\b|\btrong\s+khi", re.IG
 
 
 def _scope_named_after(following: str) -> bool:
-    """"... 42,2 tỷ USD" followed by "... là nhóm hàng ...", "... hàng hóa từ Anh": a part, named after it."""
+    """A part named after the number: "... tỷ USD ... là nhóm hàng ...", "... hàng hóa từ Anh"."""
     window = _AFTER_WINDOW_END.split(following[:70], maxsplit=1)[0]
     return bool(_CLAUSE_OUT_OF_SCOPE.search(window))
 
@@ -1227,6 +1298,13 @@ def _read_percent(
     else:
         return None
     if governing is None and family in _TRADE_FAMILIES and _scope_named_after(after):
+        return "out-of-scope"
+    if (
+        governing is None
+        and family in _TRADE_FAMILIES
+        and state.title_scope
+        and not _WHOLE_TRADE.search(clause)
+    ):
         return "out-of-scope"  # "giảm 4,2% ... nhưng điện thoại các loại vẫn là nhóm hàng ..."
     kind: Kind = governing.kind if governing is not None else "actual"
     if _ESTIMATE.search(segment):
@@ -1312,7 +1390,7 @@ def _is_summary_block(text: str) -> bool:
 
 
 def _consistent(summary: Fact, body: Fact) -> bool:
-    """A rounded headline number ("hơn 30.000 tỷ") agrees with the exact one the body gives."""
+    """A rounded lead number ("hơn 30.000 tỷ") agrees with the exact one the body gives."""
     if summary.subject != body.subject or summary.metric != body.metric:
         return False
     s, b = summary.value, body.value
@@ -1336,12 +1414,18 @@ def _consistent(summary: Fact, body: Fact) -> bool:
 
 
 def extract_facts(article: Article) -> list[Fact]:
-    """The article's facts in reading order, one per identity, summaries merged into the body's facts."""
+    """The article's facts in reading order, one per identity.
+
+    Title and heading numbers are read (they set the subject and period that follow) but not kept: they
+    restate the text, rounded. Lead numbers are kept unless the body states them too.
+    """
     published_year = article.published.year if article.published else date.today().year
     state = _State(default_year=published_year)
     state.customs = any(_CUSTOMS.search(text) for text in (article.title, article.lead, *article.blocks))
+    state.title_scope = bool(
+        _TITLE_SCOPE.search(article.title) or _CLAUSE_OUT_OF_SCOPE_NAMES.search(article.title)
+    )
     body: list[Fact] = []
-    summaries: list[Fact] = []
     blocks: list[tuple[str, bool]] = []
     if article.title:
         blocks.append((article.title, True))
@@ -1352,7 +1436,12 @@ def extract_facts(article: Article) -> list[Fact]:
             if text.strip():
                 blocks.append((text.strip(), _is_summary_block(text.strip())))
     lead_facts: list[Fact] = []
+    # Past the last block that may yield a kept fact nothing is left to find: stop there.
+    last = -1
     for block_index, (text, summary) in enumerate(blocks):
+        if not summary and _may_yield(unicodedata.normalize("NFC", text).lower()):
+            last = block_index
+    for block_index, (text, summary) in enumerate(blocks[: last + 1]):
         if _CAPTION.search(text):
             continue
         is_lead = bool(article.lead) and block_index == (1 if article.title else 0) and text == article.lead
@@ -1360,22 +1449,19 @@ def extract_facts(article: Article) -> list[Fact]:
             # Some pages use decomposed diacritics ("ty" + combining hook): read the NFC form, keep the
             # sentence as it stands for the evidence.
             sentence = unicodedata.normalize("NFC", original)
-            facts = _read_sentence(sentence, state, block_index)
+            facts = _read_sentence(sentence, state, block_index, _may_yield(sentence.lower()))
             if sentence != original:
                 facts = [replace(f, evidence=original) for f in facts]
             if summary:
-                summaries.extend(facts)
-            elif is_lead:
+                continue
+            if is_lead:
                 lead_facts.extend(facts)
             else:
                 body.extend(facts)
     kept_lead = [f for f in lead_facts if not any(_consistent(f, b) for b in body)]
-    main = kept_lead + body
-    # Title and heading numbers only restate the text (rounded); the text's own fact is the one kept.
-    kept_summaries: list[Fact] = []
     result: list[Fact] = []
     seen: set[tuple[str, ...]] = set()
-    for fact in _in_reading_order(kept_summaries, main, article):
+    for fact in kept_lead + body:
         # A number restated later (e.g. a target named again with fewer words) is the same fact.
         stated = fact.identity()[:4] + fact.identity()[6:8]
         if fact.identity() in seen or stated in seen:
@@ -1384,9 +1470,3 @@ def extract_facts(article: Article) -> list[Fact]:
         seen.add(stated)
         result.append(fact)
     return result
-
-
-def _in_reading_order(summaries: list[Fact], main: list[Fact], article: Article) -> list[Fact]:
-    # Title facts first (they are read first), then lead and body in order; headings stay where they are
-    # relative to each other. Deterministic either way.
-    return [replace(f) for f in summaries] + main

@@ -28,7 +28,11 @@ COMPARISON_RE = re.compile(
 PERIOD_RE = re.compile(
     # The lookahead rejects most positions at once: every alternative starts with one of these letters.
     r"(?=[tđhlqkncb\d])(?<!\w)"
-    r"(?:(?P<upto>(?:tính\s+)?(?:đến\s+hết|đến|tới\s+hết|tới|hết|lũy\s+kế\s+đến|lũy\s+kế\s+tới)"
+    r"(?:(?P<range>từ\s+(?:ngày\s+)?(?P<rd1>\d{1,2})/(?P<rm1>\d{1,2})(?:/(?P<ry1>"
+    + _YEAR
+    + r"))?\s*(?:đến|tới|-|–)\s*"
+    r"(?:hết\s+)?(?:ngày\s+)?(?P<rd2>\d{1,2})/(?P<rm2>\d{1,2})(?:/(?P<ry2>" + _YEAR + r"))?(?![\d/]))"
+    r"|(?P<upto>(?:tính\s+)?(?:đến\s+hết|đến|tới\s+hết|tới|hết|lũy\s+kế\s+đến|lũy\s+kế\s+tới)"
     r"(?:\s+ngày)?\s+(?P<ud>\d{1,2})/(?P<um>\d{1,2})(?:/(?P<uy>" + _YEAR + r"))?(?![\d/]))"
     r"|(?P<uptomonth>(?:đến\s+hết|tới\s+hết|hết|đến|tới|lũy\s+kế\s+đến)\s+tháng\s+(?P<umon>\d{1,2})"
     r"(?:\s*/\s*(?P<umy>" + _YEAR + r")|\s+năm\s+(?P<umy2>" + _YEAR + r"))?(?![\d/]))"
@@ -90,6 +94,13 @@ def find_periods(text: str) -> list[PeriodMention]:
 def _mention(match: re.Match[str]) -> PeriodMention | None:
     pos = match.start()
     try:
+        if match.group("range"):
+            first_day, first_month = int(match.group("rd1")), int(match.group("rm1"))
+            last_day, last_month = int(match.group("rd2")), int(match.group("rm2"))
+            if not (1 <= first_month <= 12 and 1 <= last_month <= 12 and first_month <= last_month):
+                return None
+            year = _year(match.group("ry2") or match.group("ry1"))
+            return PeriodMention(first_month, first_day, last_month, last_day, year, pos)
         if match.group("upto"):
             day, month = int(match.group("ud")), int(match.group("um"))
             if not (1 <= month <= 12 and 1 <= day <= 31):

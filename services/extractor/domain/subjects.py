@@ -162,7 +162,10 @@ _PERSON_NAME = re.compile(
     r"\s(?=(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đào|Đinh|Lưu|"
     r"Trương|Tạ|Lâm|Quách|Kiều|Triệu|Đoàn|Vương|Tôn|Thân|La|Mạc)\s+[A-ZĐÀ-Ỹ])"
 )
-_SUBJECT_HINT = re.compile(r"[Hh]ải\s+quan|\bHQ\b|[Cc]ục|[Nn]gành|TCHQ|cả\s+nước|Việt\s+Nam|[Cc]ảnh\s+sát|[Bb]iên\s+phòng")
+_SUBJECT_HINT = re.compile(
+    r"[Hh]ải\s+quan|\bHQ\b|[Cc]ục|[Nn]gành|TCHQ|cả\s+nước|Việt\s+Nam|[Cc]ảnh\s+sát|[Bb]iên\s+phòng"
+)
+_NUMBERED_NAME = re.compile(r".*?(?:\b(?:khu\s+vực|KV)\s*(?:\d+|[IVX]+)|\s\d+)(?=\s|$)")
 UNRESOLVED_PLACE = "place:"
 OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figures are not scored
 # Departments of the General Department that are not units in the contract's sense, and other agencies.
@@ -211,6 +214,9 @@ def find_subjects(text: str) -> list[SubjectMention]:
         if not free(match.start(), match.end()):
             continue
         name = _PERSON_NAME.split(match.group("name"), maxsplit=1)[0].strip()
+        numbered = _NUMBERED_NAME.match(name)
+        if numbered:
+            name = numbered.group(0)  # "… khu vực 1 phát hiện": the name ends at its number
         name = re.sub(r"\s+(?:đạt|thu|là|có|với|và|mới|cho|đã|được)$", "", name)
         found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
         taken.append((match.start(), match.end()))
@@ -250,7 +256,7 @@ def find_subjects(text: str) -> list[SubjectMention]:
     ]
 
 
-_PARENT_BRACKET = re.compile(r"\s*[(–-]\s*$")
+_PARENT_BRACKET = re.compile(r"\s*(?:[(–-]|,?\s*(?:trực\s+)?thuộc|[^,;.()\d]{0,60}\bcủa)\s*$")
 
 
 def assigner_id(match: re.Match[str], current_place: str | None) -> str | None:
