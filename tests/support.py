@@ -3,8 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy import select
+
+from services.common.db import make_engine
+from services.common.events import FactEvent
+from services.common.facts import Fact
 from services.common.settings import Settings
+from services.store.tables import facts as facts_table
+
+# The fields that say what a stored fact is (everything but bookkeeping such as first/last seen).
+COMPARED = (
+    "article_url",
+    "subject",
+    "metric",
+    "kind",
+    "value",
+    "unit",
+    "bound",
+    "period_start",
+    "period_end",
+    "target_type",
+    "assigned_by",
+    "evidence",
+    "extractor_version",
+)
 
 
 def isolated_settings(database_url: str, prefix: str, **overrides: object) -> Settings:
@@ -21,3 +45,41 @@ def isolated_settings(database_url: str, prefix: str, **overrides: object) -> Se
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def stored_facts(database_url: str) -> dict[str, dict[str, Any]]:
+    t = facts_table
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.retired_at.is_(None))).mappings().all()
+    finally:
+        engine.dispose()
+    stored: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        event = FactEvent.of(
+            _fact_from_row(row),
+            article_url=row["article_url"],
+            article_title="",
+            article_published=None,
+            extractor_version=row["extractor_version"],
+        )
+        assert event.fact_id == row["fact_id"], "a stored row does not match its own fact_id"
+        stored[row["fact_id"]] = {k: v for k, v in event.to_json().items() if k in COMPARED}
+    return stored
+
+
+def _fact_from_row(row: Any) -> Fact:
+    return Fact(
+        subject=row["subject"],
+        metric=row["metric"],
+        kind=row["kind"],
+        value=row["value"],
+        unit=row["unit"],
+        bound=row["bound"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        target_type=row["target_type"],
+        assigned_by=row["assigned_by"],
+        evidence=row["evidence"],
+    )

@@ -157,7 +157,7 @@ async def _partitions(bootstrap: str, topic: str) -> list[int]:
         await admin.close()
 
 
-async def _read_topic(bootstrap: str, topic: str, timeout: float) -> list[Event]:
+async def _read_topic(bootstrap: str, topic: str, timeout: float, values: bool) -> list[Event]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=16 * 1024 * 1024
     )
@@ -182,7 +182,7 @@ async def _read_topic(bootstrap: str, topic: str, timeout: float) -> list[Event]
                         events.append(
                             Event(
                                 r.key.decode(),
-                                json.loads(r.value),
+                                json.loads(r.value) if values else {},
                                 {k: v.decode() for k, v in r.headers or ()},
                                 tp.partition,
                                 r.offset,
@@ -196,9 +196,9 @@ async def _read_topic(bootstrap: str, topic: str, timeout: float) -> list[Event]
         await consumer.stop()
 
 
-def read_topic(bootstrap: str, topic: str, timeout: float = 120) -> list[Event]:
-    """Every event on ``topic`` from the beginning to its current end."""
-    return asyncio.run(_read_topic(bootstrap, topic, timeout))
+def read_topic(bootstrap: str, topic: str, timeout: float = 120, *, values: bool = True) -> list[Event]:
+    """Every event on ``topic`` from the beginning to its current end (``values=False``: keys and headers)."""
+    return asyncio.run(_read_topic(bootstrap, topic, timeout, values))
 
 
 async def _count(bootstrap: str, topic: str) -> int:

@@ -20,10 +20,8 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import select
 
-from services.common.db import make_engine
-from services.common.events import FactEvent, RawPage
+from services.common.events import RawPage
 from services.common.kafka import ensure_topics, make_producer, topic_specs
 from services.common.settings import Settings
 from services.common.topics import dlq_topic
@@ -33,9 +31,8 @@ from services.pipeline.progress import end_offsets, wait_caught_up
 from services.pipeline.runner import settings_env
 from services.pipeline.site import REPO_ROOT, build_corpus_site
 from services.pipeline.site_events import raw_events_from_site
-from services.store.tables import facts as facts_table
 from services.store.testing import fresh_database
-from tests.support import isolated_settings
+from tests.support import COMPARED, isolated_settings, stored_facts
 from tests.unit.test_events import make_fact_event
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -47,21 +44,6 @@ INFRA_FAULTS = os.environ.get("HQ_FAULTS_INFRA", "1") != "0"
 PARTITIONS = 3
 MAX_RESTARTS = 3
 DEPLOY = REPO_ROOT / "deploy" / "local"
-COMPARED = (
-    "article_url",
-    "subject",
-    "metric",
-    "kind",
-    "value",
-    "unit",
-    "bound",
-    "period_start",
-    "period_end",
-    "target_type",
-    "assigned_by",
-    "evidence",
-    "extractor_version",
-)
 
 
 @pytest.fixture(scope="module")
@@ -87,46 +69,6 @@ def expected_facts(pages: list[RawPage]) -> dict[str, dict[str, Any]]:
         for event in process_page(page).facts:
             expected[event.fact_id] = {k: v for k, v in event.to_json().items() if k in COMPARED}
     return expected
-
-
-def stored_facts(database_url: str) -> dict[str, dict[str, Any]]:
-    t = facts_table
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.retired_at.is_(None))).mappings().all()
-    finally:
-        engine.dispose()
-    stored: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        event = FactEvent.of(
-            _fact_from_row(row),
-            article_url=row["article_url"],
-            article_title="",
-            article_published=None,
-            extractor_version=row["extractor_version"],
-        )
-        assert event.fact_id == row["fact_id"], "a stored row does not match its own fact_id"
-        stored[row["fact_id"]] = {k: v for k, v in event.to_json().items() if k in COMPARED}
-    return stored
-
-
-def _fact_from_row(row: Any) -> Any:
-    from services.common.facts import Fact
-
-    return Fact(
-        subject=row["subject"],
-        metric=row["metric"],
-        kind=row["kind"],
-        value=row["value"],
-        unit=row["unit"],
-        bound=row["bound"],
-        period_start=row["period_start"],
-        period_end=row["period_end"],
-        target_type=row["target_type"],
-        assigned_by=row["assigned_by"],
-        evidence=row["evidence"],
-    )
 
 
 def poison_raw() -> list[bytes]:

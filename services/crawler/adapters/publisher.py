@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import RecordMetadata
 
-from services.common.kafka import ensure_topics, make_producer, topic_specs
+from services.common.kafka import RAW_PAGES_COMPRESSION, ensure_topics, make_producer, topic_specs
 from services.common.settings import Settings
 
 CRAWL_HEADER = "hq.crawl"
@@ -30,7 +30,7 @@ class Publisher:
         self.settings = settings
         self.topic = settings.raw_topic
         self.crawl = crawl
-        self._producer = make_producer(settings.kafka_bootstrap)
+        self._producer = make_producer(settings.kafka_bootstrap, compression_type=RAW_PAGES_COMPRESSION)
 
     async def start(self) -> None:
         await ensure_topics(self.settings.kafka_bootstrap, topic_specs(self.settings))

@@ -60,6 +60,7 @@ class _LowerCased:
 _HUNDRED = Decimal(100)
 _UNIT_BACKREF = re.compile(r"\b(?:[Đđ]ơn\s+vị|toàn\s+[Cc]ục|[Cc]hi\s+cục)\b")
 _CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
+_CUSTOMS_LOWER = re.compile(r"hải\s+quan")
 # Titles about one commodity: their trade figures are that commodity's unless a sentence says otherwise.
 _TITLE_SCOPE = re.compile(
     r"\bgỗ\b|dệt\s+may|da\s+giày|thủy\s+sản|\bgạo\b|cà\s+phê|điện\s+thoại|máy\s+vi\s+tính|sắt\s+thép|xăng\s+dầu|"
@@ -365,7 +366,7 @@ def _sentence_subjects(sentence: str, state: _State) -> list[tuple[int, int, str
         if subject.startswith("chi-cuc:") and subject not in state.branches:
             state.branches.append(subject)
         result.append((mention.start, mention.end, subject))
-    if state.branches:
+    if state.branches and "cục" in sentence:
         for match in _BARE_BRANCH.finditer(sentence):
             if not any(start <= match.start() < end for start, end, _ in result):
                 result.append((match.start(), match.end(), state.branches[-1]))
@@ -644,8 +645,13 @@ def _meaningful(sentence: str, quantity: Quantity) -> bool:
     return _count_noun(after, sentence[segment_start : quantity.start]) is not None
 
 
-_PERIOD_WITHOUT_DIGITS = re.compile(r"\bnay\b|\bnăm\b", re.IGNORECASE)
-_COMPARISON_HINT = _LowerCased(re.compile(r"so\s+với|cùng\s+kỳ|\bvới\s+(?:năm|cùng)"))
+# Searched on the lower-cased sentence.
+def _may_have_sub_scope(sentence: str) -> bool:
+    return "doanh" in sentence or "FDI" in sentence or "cảng" in sentence
+
+
+_PERIOD_WITHOUT_DIGITS = re.compile(r"\bnay\b|\bnăm\b")
+_COMPARISON_HINT = re.compile(r"so\s+với|cùng\s+kỳ|\bvới\s+(?:năm|cùng)")
 _DIGIT = re.compile(r"\d")
 
 
@@ -653,50 +659,58 @@ _DIGIT = re.compile(r"\d")
 # with a unit, scale or count noun after it, and a metric cue (or a dollar amount, whose cue may be carried
 # over from the sentence before). Sentences that fail it only carry state (subject, period, year...).
 _UNIT_AFTER_NUMBER = re.compile(
-    r"\d\s*(?:%|phần|nghìn|ngàn|triệu|tỷ|tỉ|đ|vn|us|bộ|tờ|doanh|dn|lượt|hành|vụ|người)"
+    r"\d\s*(?:%|phần\s+trăm|nghìn|ngàn|triệu|tỷ|tỉ|đồng|vnđ|vnd|usd|us\$|đô|đ(?!\w)|bộ\s|tờ\s|doanh\s|dn(?!\w)|"
+    r"lượt|hành\s|vụ(?!\w)|người(?!\w))"
 )
-_COUNT_AFTER_NUMBER = re.compile(r"(?:\d|nghìn|ngàn|triệu|tỷ|tỉ)\s*(?:bộ|tờ|doanh|dn|lượt|hành|vụ|người)")
+_COUNT_AFTER_NUMBER = re.compile(
+    r"(?:\d|nghìn|ngàn|triệu|tỷ|tỉ)\s*(?:bộ\s+tờ|tờ\s+khai|doanh\s+nghiệp|dn(?!\w)|lượt|hành\s+khách|vụ(?!\w))"
+)
 _ANY_METRIC_CUE = re.compile(
-    r"xuất|nhập|xk|nk|kim\s+ngạch|trị\s+giá|giá\s+trị|thặng|thâm|thu(?!\w)|(?:số|tổng|nguồn|quả)\s+thu|nộp|"
-    r"chỉ\s+tiêu|dự\s+toán|"
-    r"kế\s+hoạch|phạt|số\s+tiền|usd|us\$|đô"
+    r"xuất|nhập|xk|nk|kim\s+ngạch|trị\s+giá|giá\s+trị|thặng\s+dư|thâm\s+hụt|thu(?!\w)|(?:số|tổng|nguồn|quả)\s+thu|"
+    r"nộp\s+(?:ngân|nsnn)|chỉ\s+tiêu|dự\s+toán|với\s+kế\s+hoạch|tiền\s+phạt|xử\s+phạt|số\s+tiền|usd|us\$|"
+    r"đô\s*la|đô-la|đôla"
 )
 
 
 def _may_yield(lower: str) -> bool:
     """False when a (lower-cased) text cannot yield any fact: no quantity with a metric cue."""
     return _UNIT_AFTER_NUMBER.search(lower) is not None and (
-        _ANY_METRIC_CUE.search(lower) is not None or _COUNT_AFTER_NUMBER.search(lower) is not None
+        _ANY_METRIC_CUE.search(lower) is not None
+        or _COUNT_AFTER_NUMBER.search(lower) is not None
+        or ("người" in lower and "khách" in lower)
     )
 
 
-def _read_sentence(sentence: str, state: _State, block: int, full: bool = True) -> list[Fact]:
-    """The sentence's facts; with ``full`` False (it cannot yield any), only the state it carries."""
+def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bool = True) -> list[Fact]:
+    """The sentence's facts; only the state it carries when it cannot yield any (see ``_may_yield``)."""
     # Cheap checks first: most sentences carry no number at all, and extraction must stay fast.
+    lower = sentence.lower()
+    full = block_may_yield and _may_yield(lower)
     has_digit = _DIGIT.search(sentence) is not None
-    if has_digit and (full or _SUB_SCOPE.search(sentence)):
+    if has_digit and (full or _may_have_sub_scope(sentence)):
         quantities = [q for q in find_quantities(sentence) if _meaningful(sentence, q)]
     else:
         quantities = []
-    masked = mask_comparisons(sentence) if _COMPARISON_HINT.search(sentence) else sentence
-    if state.year is None and state.implied_year is None:
+    hint = ("với" in lower or "kỳ" in lower) and _COMPARISON_HINT.search(lower) is not None
+    masked = mask_comparisons(sentence) if hint else sentence
+    if state.year is None and state.implied_year is None and has_digit and "kỳ" in lower:
         compared = _COMPARISON_YEAR.search(sentence)
         if compared:
             state.implied_year = int(compared.group(1)) + 1
     sentence_years = year_mentions(masked) if has_digit else []
-    periods = find_periods(masked) if has_digit or _PERIOD_WITHOUT_DIGITS.search(sentence) else []
+    periods = find_periods(masked, lower) if has_digit or ("n" in lower and _PERIOD_WITHOUT_DIGITS.search(lower)) else []
     subjects = _sentence_subjects(sentence, state)
     facts: list[Fact] = []
     if not quantities or not full:
         if quantities:
-            sub_scope = _SUB_SCOPE.search(sentence)
+            sub_scope = _SUB_SCOPE.search(sentence) if _may_have_sub_scope(sentence) else None
             if sub_scope and any(q.start > sub_scope.start() for q in quantities):
                 state.sub_scope_block = block
-        _carry_state(sentence, masked, periods, sentence_years, subjects, state, block, None)
+        _carry_state(sentence, lower, masked, periods, sentence_years, subjects, state, block, None)
         return facts
-    sub_scope = _SUB_SCOPE.search(sentence)
+    sub_scope = _SUB_SCOPE.search(sentence) if _may_have_sub_scope(sentence) else None
     sub_scope_at = sub_scope.start() if sub_scope else None
-    hypothetical = _HYPOTHETICAL.search(sentence) is not None
+    hypothetical = "sẽ" in sentence and _HYPOTHETICAL.search(sentence) is not None
     governing: _Reading | None = None
     governing_period: tuple[date, date | None] | None = None
     governing_subject: str | None = None
@@ -823,7 +837,7 @@ def _read_sentence(sentence: str, state: _State, block: int, full: bool = True) 
             governing_period = period
             governing_subject = subject
 
-    _carry_state(sentence, masked, periods, sentence_years, subjects, state, block, first_usd_family)
+    _carry_state(sentence, lower, masked, periods, sentence_years, subjects, state, block, first_usd_family)
     return facts
 
 
@@ -834,6 +848,7 @@ def _new_subject_in(segment: str, subjects: list[tuple[int, int, str]], offset: 
 
 def _carry_state(
     sentence: str,
+    lower: str,
     masked: str,
     found_periods: list[PeriodMention],
     sentence_years: list[tuple[int, int]],
@@ -856,9 +871,9 @@ def _carry_state(
         units = [s for _, _, s in subjects if s != "ca-nuoc"]
         if units:
             state.unit_subject = units[-1]
-    if _ENFORCEMENT_CONTEXT.search(sentence):
+    if _ENFORCEMENT_WORDS.search(lower):
         state.enforcement_block = block
-    if _OTHER_FORCES.search(sentence) and not _CUSTOMS.search(sentence):
+    if _OTHER_FORCES.search(sentence) and not _CUSTOMS_LOWER.search(lower):
         state.other_force_block = block
     if usd_family:
         state.trade_family = usd_family
@@ -1421,7 +1436,7 @@ def extract_facts(article: Article) -> list[Fact]:
     """
     published_year = article.published.year if article.published else date.today().year
     state = _State(default_year=published_year)
-    state.customs = any(_CUSTOMS.search(text) for text in (article.title, article.lead, *article.blocks))
+    state.customs = bool(_CUSTOMS_LOWER.search("\0".join((article.title, article.lead, *article.blocks)).lower()))
     state.title_scope = bool(
         _TITLE_SCOPE.search(article.title) or _CLAUSE_OUT_OF_SCOPE_NAMES.search(article.title)
     )
@@ -1436,11 +1451,10 @@ def extract_facts(article: Article) -> list[Fact]:
             if text.strip():
                 blocks.append((text.strip(), _is_summary_block(text.strip())))
     lead_facts: list[Fact] = []
-    # Past the last block that may yield a kept fact nothing is left to find: stop there.
-    last = -1
-    for block_index, (text, summary) in enumerate(blocks):
-        if not summary and _may_yield(unicodedata.normalize("NFC", text).lower()):
-            last = block_index
+    # Which blocks may yield a fact at all; past the last one that may yield a kept fact nothing is left
+    # to find: stop there.
+    may_yield = [_may_yield(unicodedata.normalize("NFC", text).lower()) for text, _ in blocks]
+    last = max((i for i, (_, summary) in enumerate(blocks) if may_yield[i] and not summary), default=-1)
     for block_index, (text, summary) in enumerate(blocks[: last + 1]):
         if _CAPTION.search(text):
             continue
@@ -1449,7 +1463,7 @@ def extract_facts(article: Article) -> list[Fact]:
             # Some pages use decomposed diacritics ("ty" + combining hook): read the NFC form, keep the
             # sentence as it stands for the evidence.
             sentence = unicodedata.normalize("NFC", original)
-            facts = _read_sentence(sentence, state, block_index, _may_yield(sentence.lower()))
+            facts = _read_sentence(sentence, state, block_index, may_yield[block_index])
             if sentence != original:
                 facts = [replace(f, evidence=original) for f in facts]
             if summary:

@@ -48,7 +48,10 @@ PERIOD_RE = re.compile(
     r"|(?P<thisyear>(?:trong|cả)\s+năm(?!\s*\d)))",
     re.IGNORECASE,
 )
-YEAR_MENTION_RE = re.compile(r"(?<![\d,.])(" + _YEAR + r")(?!\d|[,.]\d)")
+# The look-behind comes after the year so that the search can jump to the "19"/"20" it starts with.
+# The same pattern for lower-cased text (Roman quarter numbers lower-cased too): much faster.
+_PERIOD_LOWER_RE = re.compile(PERIOD_RE.pattern.replace("(?P<q>IV|III|II|I|", "(?P<q>iv|iii|ii|i|"))
+YEAR_MENTION_RE = re.compile(r"(" + _YEAR + r")(?<![\d,.]\d{4})(?!\d|[,.]\d)")
 _WORD_NUMBERS = {"ba": 3, "hai": 2}
 
 
@@ -81,10 +84,24 @@ def mask_comparisons(text: str) -> str:
     return COMPARISON_RE.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def find_periods(text: str) -> list[PeriodMention]:
-    """Period mentions in a text whose comparisons are already masked, in reading order."""
+# Every period mention holds one of these words (or a day/month slash): texts without any are skipped.
+_PERIOD_WORDS = ("/", "tháng", "quý", "nay", "năm")
+
+
+def find_periods(text: str, lower: str | None = None) -> list[PeriodMention]:
+    """Period mentions in a text whose comparisons are already masked, in reading order.
+
+    ``lower``, the lower-cased text (or any text that holds it), only speeds up the search.
+    """
+    lower = text.lower() if lower is None else lower
+    if not any(word in lower for word in _PERIOD_WORDS):
+        return []
     found: list[PeriodMention] = []
-    for match in PERIOD_RE.finditer(text):
+    text_lower = text.lower()
+    matches = (
+        _PERIOD_LOWER_RE.finditer(text_lower) if len(text_lower) == len(text) else PERIOD_RE.finditer(text)
+    )
+    for match in matches:
         mention = _mention(match)
         if mention is not None:
             found.append(mention)

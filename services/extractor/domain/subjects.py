@@ -165,6 +165,8 @@ _PERSON_NAME = re.compile(
 _SUBJECT_HINT = re.compile(
     r"[Hh]ải\s+quan|\bHQ\b|[Cc]ục|[Nn]gành|TCHQ|cả\s+nước|Việt\s+Nam|[Cc]ảnh\s+sát|[Bb]iên\s+phòng"
 )
+# Substrings one of which every hint holds (besides "ục" and "ải"/"HQ", checked on their own).
+_HINT_WORDS = ("gành", "TCHQ", "nước", "Việt", "ảnh", "iên")
 _NUMBERED_NAME = re.compile(r".*?(?:\b(?:khu\s+vực|KV)\s*(?:\d+|[IVX]+)|\s\d+)(?=\s|$)")
 UNRESOLVED_PLACE = "place:"
 OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figures are not scored
@@ -199,18 +201,22 @@ def _trim_place(place: str) -> str:
 
 def find_subjects(text: str) -> list[SubjectMention]:
     """Unit mentions in reading order; overlapping matches keep the most specific one."""
-    if not _SUBJECT_HINT.search(text):
-        return []  # most sentences name no unit: skip the expensive patterns
+    # Most sentences name no unit: plain substring checks skip the expensive patterns.
+    cuc = "ục" in text
+    customs = "ải" in text or "HQ" in text
+    if not (cuc or customs or any(word in text for word in _HINT_WORDS)) or not _SUBJECT_HINT.search(text):
+        return []
     found: list[SubjectMention] = []
     taken: list[tuple[int, int]] = []
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    for match in OTHER_DEPARTMENT_RE.finditer(text):
-        found.append(SubjectMention(OTHER_UNIT, match.start(), match.end()))
-        taken.append((match.start(), match.end()))
-    for match in CHI_CUC_RE.finditer(text):
+    if cuc or "Cảnh" in text or "Bộ" in text:
+        for match in OTHER_DEPARTMENT_RE.finditer(text):
+            found.append(SubjectMention(OTHER_UNIT, match.start(), match.end()))
+            taken.append((match.start(), match.end()))
+    for match in CHI_CUC_RE.finditer(text) if cuc and "Chi" in text else ():
         if not free(match.start(), match.end()):
             continue
         name = _PERSON_NAME.split(match.group("name"), maxsplit=1)[0].strip()
@@ -220,12 +226,18 @@ def find_subjects(text: str) -> list[SubjectMention]:
         name = re.sub(r"\s+(?:đạt|thu|là|có|với|và|mới|cho|đã|được)$", "", name)
         found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
         taken.append((match.start(), match.end()))
-    for match in TONG_CUC_RE.finditer(text):
+    tong_cuc = (
+        cuc
+        or "gành" in text
+        or "TCHQ" in text
+        or ("ải" in text and "quan" in text and ("Việt" in text or "lượng" in text or "ơ" in text))
+    )
+    for match in TONG_CUC_RE.finditer(text) if tong_cuc else ():
         if not free(match.start(), match.end()):
             continue
         found.append(SubjectMention("tong-cuc", match.start(), match.end()))
         taken.append((match.start(), match.end()))
-    for match in CUC_RE.finditer(text):
+    for match in CUC_RE.finditer(text) if customs else ():
         if not free(match.start(), match.end()):
             continue
         place = place_id(_trim_place(match.group("place")))
@@ -240,7 +252,7 @@ def find_subjects(text: str) -> list[SubjectMention]:
             subject = UNRESOLVED_PLACE + place  # a branch named by its place: the caller resolves it
         found.append(SubjectMention(subject, match.start(), match.end()))
         taken.append((match.start(), match.end()))
-    for match in COUNTRY_RE.finditer(text):
+    for match in COUNTRY_RE.finditer(text) if "nước" in text or "Việt" in text else ():
         if free(match.start(), match.end()):
             found.append(SubjectMention("ca-nuoc", match.start(), match.end()))
     found.sort(key=lambda m: m.start)
