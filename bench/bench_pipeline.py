@@ -45,13 +45,13 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
 from services.common.db import make_engine
 from services.common.events import RawPage
-from services.common.kafka import ensure_topics, make_producer, topic_specs
+from services.common.kafka import RAW_PAGES_COMPRESSION, ensure_topics, make_producer, topic_specs
 from services.common.settings import Settings
 from services.extractor.service import process_page
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
@@ -268,13 +268,18 @@ async def last_message_time(bootstrap: str, topics: Sequence[str]) -> float | No
     return newest
 
 
+def raw_producer(settings: Settings) -> AIOKafkaProducer:
+    """A producer of raw pages configured as the crawler's publisher is (zstd, idempotent, acks=all)."""
+    return make_producer(settings.kafka_bootstrap, compression_type=RAW_PAGES_COMPRESSION)
+
+
 # --- 1. replay throughput ---------------------------------------------------------------------------
 
 
 async def publish_pages(settings: Settings, pages: Sequence[RawPage]) -> None:
-    """Every page into the raw topic, as the crawler's producer would (gzip, acks=all)."""
+    """Every page into the raw topic, as the crawler's publisher would."""
     await ensure_topics(settings.kafka_bootstrap, topic_specs(settings))
-    producer = make_producer(settings.kafka_bootstrap)
+    producer = raw_producer(settings)
     await producer.start()
     try:
         async with asyncio.timeout(600):
@@ -539,7 +544,7 @@ async def wait_ready(
                 f"workers not in their groups after {READY_TIMEOUT:.0f} s (members: {members})"
             )
         await asyncio.sleep(0.5)
-    producer = make_producer(settings.kafka_bootstrap)
+    producer = raw_producer(settings)
     await producer.start()
     try:
         for page in warmup:
@@ -571,7 +576,7 @@ async def measure_latency(
     values = [(p.url, p.url.encode(), p.encode()) for p in measured]  # encoded before the clock starts
     probe = RawProbe(settings)
     await probe.start()
-    producer = make_producer(settings.kafka_bootstrap)
+    producer = raw_producer(settings)
     await producer.start()
     try:
         futures = []

@@ -117,6 +117,9 @@ class StoreRunner:
         self._buffer: list[SourceRecord] = []
         # Per partition, the database's position at assignment: records below it are stored already.
         self._floor: dict[tuple[str, int], int] = {}
+        # Per partition, the offset after the last record fetched: compared with the high-water mark, it
+        # tells whether anything is left to read right now.
+        self._fetched_to: dict[TopicPartition, int] = {}
         self._batch_lock = asyncio.Lock()
         self.consumer: AIOKafkaConsumer | None = None
         self.service: StoreService | None = None
@@ -185,7 +188,11 @@ class StoreRunner:
                 self._buffer.extend(fetched)
                 if self._buffer and first_at is None:
                     first_at = time.monotonic()
-                if self._buffer and (len(self._buffer) >= size or time.monotonic() - first_at >= max_age):  # type: ignore[operator]
+                if self._buffer and (
+                    len(self._buffer) >= size
+                    or time.monotonic() - first_at >= max_age  # type: ignore[operator]
+                    or self._caught_up(consumer)
+                ):
                     break
             if self.stopping.is_set() or not self._buffer:
                 break
@@ -212,6 +219,15 @@ class StoreRunner:
                 },
             )
 
+    def _caught_up(self, consumer: AIOKafkaConsumer) -> bool:
+        """Nothing more to read right now. Committing at once then keeps a trickle's latency low (no
+        waiting out the batch age), while a backlog still fills whole batches."""
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None and self._fetched_to.get(tp, 0) < highwater:
+                return False
+        return True
+
     async def _fetch(self, consumer: AIOKafkaConsumer, wait: float, room: int) -> list[SourceRecord]:
         # ``wait`` is at most store_batch_seconds, so a stop request is seen within that time.
         try:
@@ -221,6 +237,9 @@ class StoreRunner:
             log.warning("fetch failed: %r", exc)
             await asyncio.sleep(0.2)
             return []
+        for tp, messages in data.items():
+            if messages:
+                self._fetched_to[tp] = messages[-1].offset + 1
         records = [
             SourceRecord(
                 topic=m.topic,

@@ -207,9 +207,10 @@ async def test_extraction_supersedes_and_tombstones(settings: Settings, engine: 
         await producer.send_and_wait(settings.extractions_topic, key=second.key, value=second.encode())
         async with running_store(settings):
             await eventually(
+                # The facts topic reaches 7 once the store has read back its own tombstone.
                 lambda: (
                     stored_offset(engine, settings, settings.extractions_topic) == 2
-                    and stored_offset(engine, settings, settings.facts_topic) == 6
+                    and (stored_offset(engine, settings, settings.facts_topic) or 0) >= 6
                 ),
                 "everything stored",
             )

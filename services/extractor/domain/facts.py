@@ -698,7 +698,11 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
         if compared:
             state.implied_year = int(compared.group(1)) + 1
     sentence_years = year_mentions(masked) if has_digit else []
-    periods = find_periods(masked, lower) if has_digit or ("n" in lower and _PERIOD_WITHOUT_DIGITS.search(lower)) else []
+    periods = (
+        find_periods(masked, lower)
+        if has_digit or ("n" in lower and _PERIOD_WITHOUT_DIGITS.search(lower))
+        else []
+    )
     subjects = _sentence_subjects(sentence, state)
     facts: list[Fact] = []
     if not quantities or not full:
@@ -1436,7 +1440,9 @@ def extract_facts(article: Article) -> list[Fact]:
     """
     published_year = article.published.year if article.published else date.today().year
     state = _State(default_year=published_year)
-    state.customs = bool(_CUSTOMS_LOWER.search("\0".join((article.title, article.lead, *article.blocks)).lower()))
+    state.customs = bool(
+        _CUSTOMS_LOWER.search("\0".join((article.title, article.lead, *article.blocks)).lower())
+    )
     state.title_scope = bool(
         _TITLE_SCOPE.search(article.title) or _CLAUSE_OUT_OF_SCOPE_NAMES.search(article.title)
     )
