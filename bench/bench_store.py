@@ -22,31 +22,12 @@ from sqlalchemy import text
 from services.common.db import make_engine
 from services.common.settings import Settings
 from services.store.domain import ClassifiedBatch, RecordKind, SourceRecord, StorePolicy, classify
-from services.store.repository import SqlStoreRepository, _copy_value, fact_row
+from services.store.repository import FACT_COLUMNS, SqlStoreRepository, _copy_value, fact_row
 from services.store.testing import fact_event, fresh_database, sample_fact
 
 TOPIC = "bench.facts"
 KINDS: dict[str, RecordKind] = {TOPIC: "fact"}
-COPY_COLUMNS = [
-    "fact_id",
-    "article_url",
-    "subject",
-    "metric",
-    "kind",
-    "value",
-    "unit",
-    "bound",
-    "period_start",
-    "period_end",
-    "target_type",
-    "assigned_by",
-    "evidence",
-    "extractor_version",
-    "extractor_version_key",
-    "source_topic",
-    "source_partition",
-    "source_offset",
-]
+COPY_COLUMNS = FACT_COLUMNS  # the same columns the store writes
 
 
 def make_records(count: int, articles: int) -> list[SourceRecord]:

@@ -11,23 +11,12 @@ from services.common.db import make_engine
 from services.common.events import FactEvent
 from services.common.facts import Fact
 from services.common.settings import Settings
+from services.store.repository import FACT_COLUMNS
 from services.store.tables import facts as facts_table
 
 # The fields that say what a stored fact is (everything but bookkeeping such as first/last seen).
-COMPARED = (
-    "article_url",
-    "subject",
-    "metric",
-    "kind",
-    "value",
-    "unit",
-    "bound",
-    "period_start",
-    "period_end",
-    "target_type",
-    "assigned_by",
-    "evidence",
-    "extractor_version",
+COMPARED = tuple(
+    c for c in FACT_COLUMNS if c not in ("fact_id", "extractor_version_key") and not c.startswith("source_")
 )
 
 

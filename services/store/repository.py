@@ -42,7 +42,7 @@ def translate_db_error(exc: Exception) -> Exception:
 
 # The hot path stages each batch with COPY into session-local temp tables, then upserts with one
 # INSERT ... SELECT: a per-row VALUES statement costs far more in statement building than in PostgreSQL.
-_FACT_COLUMNS = (
+FACT_COLUMNS = (
     "fact_id",
     "article_url",
     "subject",
@@ -89,10 +89,10 @@ _PREVIOUSLY_RETIRED = text(
 # The identity fields never change for a fact_id (it is a hash of them).
 _UPSERT_FACTS = text(
     f"""
-    INSERT INTO facts AS f ({", ".join(_FACT_COLUMNS)})
-    SELECT {", ".join(_FACT_COLUMNS)} FROM facts_stage ORDER BY fact_id
+    INSERT INTO facts AS f ({", ".join(FACT_COLUMNS)})
+    SELECT {", ".join(FACT_COLUMNS)} FROM facts_stage ORDER BY fact_id
     ON CONFLICT (fact_id) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in _FACT_COLUMNS if c != "fact_id")},
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS if c != "fact_id")},
         last_seen = now(), retired_at = NULL, retired_by_version = NULL
     WHERE f.extractor_version_key < EXCLUDED.extractor_version_key
        OR (f.extractor_version_key = EXCLUDED.extractor_version_key
@@ -216,7 +216,7 @@ class SqlStoreRepository:
         previously_retired: set[str] = set()
         inserted = updated = 0
         if fact_rows:
-            _copy_rows(conn, "facts_stage", _FACT_COLUMNS, fact_rows)
+            _copy_rows(conn, "facts_stage", FACT_COLUMNS, fact_rows)
             previously_retired = set(conn.scalars(_PREVIOUSLY_RETIRED))
             for _fact_id, was_inserted in conn.execute(_UPSERT_FACTS):
                 if was_inserted:

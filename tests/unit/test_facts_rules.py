@@ -258,3 +258,111 @@ def test_a_range_gives_one_fact_per_end() -> None:
     targets = find(facts, "budget_revenue", "target")
     assert [f.value for f in targets] == [Decimal("1097000000000"), Decimal("1320000000000")]
     assert {f.target_type for f in targets} == {"phan-dau"}
+
+
+# --- precision rules (0.2.0) ---------------------------------------------------------------------------
+
+
+def test_a_commodity_named_after_the_trade_cue_is_not_the_total() -> None:
+    facts = extract_facts(
+        article(
+            "Trong 9 tháng, XK cá bống của Việt Nam đạt 123 triệu USD, tăng 4,5% so với cùng kỳ.",
+            "Cũng trong 9 tháng, xuất khẩu của cả nước đạt 200,5 tỷ USD.",
+        )
+    )
+    exports = find(facts, "export_turnover")
+    assert [f.value for f in exports] == [Decimal("200500000000")]
+    assert not find(facts, "export_turnover_change")
+
+
+def test_a_partner_named_after_a_noun_or_a_share_of_the_total_is_not_the_total() -> None:
+    facts = extract_facts(
+        article(
+            "Hết tháng 10, kim ngạch xuất khẩu của Việt Nam sang nước Xyz đạt 3,21 tỷ USD.",
+            "Kim ngạch nhập khẩu của Việt Nam đạt 45,6 tỷ USD, tăng 3% và chiếm 12,5% "
+            "tổng kim ngạch nhập khẩu.",
+        )
+    )
+    assert not find(facts, "export_turnover")
+    assert not find(facts, "import_turnover")
+
+
+def test_single_case_amounts_and_fine_rates_are_not_enforcement_totals() -> None:
+    facts = extract_facts(
+        article(
+            "Đội Kiểm soát Hải quan thuộc Cục Hải quan Lai Châu phát hiện một xe tải chở thuốc lá.",
+            "Trị giá hàng vi phạm trên 321 triệu đồng.",
+            "Theo quy định, mức xử phạt cao nhất đối với hành vi này là 7.000.000 đồng.",
+            "Năm 2020, Cục Hải quan Lai Châu đã phát hiện, xử lý 45 vụ vi phạm, "
+            "trị giá hàng hóa vi phạm 6,7 tỷ đồng.",
+        )
+    )
+    assert [f.value for f in find(facts, "violations_value")] == [Decimal("6700000000")]
+    assert not find(facts, "penalty_revenue")
+
+
+def test_spending_is_not_revenue() -> None:
+    facts = extract_facts(
+        article("Năm 2020, kiến nghị tăng thu 1.234 tỷ đồng, giảm chi ngân sách 5.678 tỷ đồng.")
+    )
+    assert Decimal("5678000000000") not in [f.value for f in find(facts, "budget_revenue")]
+
+
+def test_accredited_agents_inspected_declarations_and_tourists_are_not_counts() -> None:
+    facts = extract_facts(
+        article(
+            "Tổng cục Hải quan vừa công nhận 7 doanh nghiệp đủ điều kiện "
+            "hoạt động đại lý làm thủ tục hải quan.",
+            "Trong quý I/2020, Cục Hải quan Lai Châu có 1.234 tờ khai phải kiểm tra chuyên ngành.",
+            "Dịp cuối tuần, tỉnh Lai Châu đón trên 56.000 lượt khách du lịch.",
+        )
+    )
+    assert not find(facts, "enterprises")
+    assert not find(facts, "declarations")
+    assert not find(facts, "passengers")
+
+
+def test_a_breakdown_of_cases_is_not_the_total() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Lai Châu phát hiện, xử lý 88 vụ vi phạm.",
+            "Trong số này, đơn vị đã phối hợp bắt giữ 9 vụ.",
+        )
+    )
+    assert [f.value for f in find(facts, "violations")] == [Decimal(88)]
+
+
+def test_a_birth_year_is_not_the_year_of_the_figures() -> None:
+    facts = extract_facts(
+        article(
+            "Đối tượng Nguyễn Văn B (sinh năm 1971) bị bắt giữ.",
+            "Từ tháng 9 đến nay, Cục Hải quan Lai Châu đã phát hiện, bắt giữ 12 vụ vi phạm.",
+        )
+    )
+    (violations,) = find(facts, "violations")
+    assert violations.period_start is not None and violations.period_start.year == 2020
+
+
+def test_a_range_across_the_new_year_does_not_give_a_backwards_period() -> None:
+    facts = extract_facts(
+        article("Từ ngày 16/12 đến 15/12/2020, Cục Hải quan Lai Châu đã thu ngân sách 432 tỷ đồng.")
+    )
+    (revenue,) = find(facts, "budget_revenue")
+    assert (
+        revenue.period_start is None
+        or revenue.period_end is None
+        or revenue.period_start <= revenue.period_end
+    )
+
+
+def test_sentences_without_a_metric_cue_only_carry_state() -> None:
+    """The fast path: a sentence with no quantity and cue yields nothing but still sets subject and year."""
+    facts = extract_facts(
+        article(
+            "Năm 2019, Cục Hải quan Lai Châu tổ chức hội nghị với 35 đại biểu.",
+            "Đơn vị đã thu ngân sách 321 tỷ đồng.",
+        )
+    )
+    (revenue,) = find(facts, "budget_revenue")
+    assert revenue.subject == "cuc:lai-chau"
+    assert revenue.period_start == date(2019, 1, 1)

@@ -98,3 +98,10 @@ def test_formatted_values_parse_back_exactly(
 def test_arbitrary_text_never_raises(text: str) -> None:
     for quantity in find_quantities(text):
         assert quantity.start <= quantity.end
+
+
+def test_upper_case_units_and_scales_read_like_lower_case() -> None:
+    (q,) = find_quantities("ĐẠT 12,5 TỶ USD")
+    assert (q.value, q.unit) == (Decimal("12500000000"), "USD")
+    (q,) = find_quantities("thu 7 Tỷ VNĐ")
+    assert (q.value, q.unit) == (Decimal("7000000000"), "VND")

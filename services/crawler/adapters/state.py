@@ -37,6 +37,42 @@ class UrlRow:
     seq: int = 0  # ordering inside one priority: the DB id, or a local counter for new URLs
 
 
+def _url_row_columns() -> list[sa.ColumnElement[Any]]:
+    c = crawl_urls.c
+    return [
+        c.id,
+        c.url,
+        c.host,
+        c.role,
+        c.pattern,
+        c.priority,
+        c.depth,
+        c.redirects,
+        c.attempts,
+        c.etag,
+        c.last_modified,
+        c.content_sha256,
+    ]
+
+
+def _url_row(r: Any) -> UrlRow:
+    """A frontier entry from a row selected with ``_url_row_columns()``."""
+    return UrlRow(
+        url=r.url,
+        host=r.host,
+        role=r.role,
+        pattern=r.pattern,
+        priority=r.priority,
+        depth=r.depth,
+        redirects=r.redirects,
+        attempts=r.attempts,
+        etag=r.etag,
+        last_modified=r.last_modified,
+        content_sha256=r.content_sha256,
+        seq=r.id,
+    )
+
+
 @dataclass(slots=True)
 class NewUrl:
     url: str
@@ -202,42 +238,13 @@ class StateStore:
         base = [c.crawl == self.crawl, c.state == "queued", c.host == host]
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(
-                    c.id,
-                    c.url,
-                    c.host,
-                    c.role,
-                    c.pattern,
-                    c.priority,
-                    c.depth,
-                    c.redirects,
-                    c.attempts,
-                    c.etag,
-                    c.last_modified,
-                    c.content_sha256,
-                )
+                sa.select(*_url_row_columns())
                 .where(*base, sa.or_(c.next_at.is_(None), c.next_at <= now))
                 .order_by(c.priority, c.id)
                 .limit(limit)
             ).all()
             later = conn.execute(sa.select(sa.func.min(c.next_at)).where(*base, c.next_at > now)).scalar()
-        items = [
-            UrlRow(
-                url=r.url,
-                host=r.host,
-                role=r.role,
-                pattern=r.pattern,
-                priority=r.priority,
-                depth=r.depth,
-                redirects=r.redirects,
-                attempts=r.attempts,
-                etag=r.etag,
-                last_modified=r.last_modified,
-                content_sha256=r.content_sha256,
-                seq=r.id,
-            )
-            for r in rows
-        ]
+        items = [_url_row(r) for r in rows]
         return items, later
 
     def rows(self, urls: Sequence[str]) -> dict[str, UrlRow]:
@@ -246,36 +253,11 @@ class StateStore:
         with self.engine.connect() as conn:
             for i in range(0, len(urls), 1000):
                 for r in conn.execute(
-                    sa.select(
-                        c.id,
-                        c.url,
-                        c.host,
-                        c.role,
-                        c.pattern,
-                        c.priority,
-                        c.depth,
-                        c.redirects,
-                        c.attempts,
-                        c.etag,
-                        c.last_modified,
-                        c.content_sha256,
-                        c.state,
-                    ).where(c.crawl == self.crawl, c.url.in_(urls[i : i + 1000]))
-                ):
-                    out[r.url] = UrlRow(
-                        url=r.url,
-                        host=r.host,
-                        role=r.role,
-                        pattern=r.pattern,
-                        priority=r.priority,
-                        depth=r.depth,
-                        redirects=r.redirects,
-                        attempts=r.attempts,
-                        etag=r.etag,
-                        last_modified=r.last_modified,
-                        content_sha256=r.content_sha256,
-                        seq=r.id,
+                    sa.select(*_url_row_columns(), c.state).where(
+                        c.crawl == self.crawl, c.url.in_(urls[i : i + 1000])
                     )
+                ):
+                    out[r.url] = _url_row(r)
         return out
 
     def checkpoints(self, topic: str) -> dict[int, int]:

@@ -33,7 +33,7 @@ from services.extractor.domain.subjects import (
     province_of,
 )
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 
 Family = Literal[
     "budget",
@@ -63,7 +63,7 @@ _CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
 _CUSTOMS_LOWER = re.compile(r"hải\s+quan")
 # Titles about one commodity: their trade figures are that commodity's unless a sentence says otherwise.
 _TITLE_SCOPE = re.compile(
-    r"\bgỗ\b|dệt\s+may|da\s+giày|thủy\s+sản|\bgạo\b|cà\s+phê|điện\s+thoại|máy\s+vi\s+tính|sắt\s+thép|xăng\s+dầu|"
+    r"\bgỗ\b|dệt\s+may|da\s+giày|th(?:ủy|uỷ)\s+sản|cá\s+ngừ|lâm\s+sản|chăn\s+nuôi|ngành\s+điều|\bgạo\b|cà\s+phê|điện\s+thoại|máy\s+vi\s+tính|sắt\s+thép|xăng\s+dầu|"
     r"\bthan\b|phân\s+bón|nông\s+sản|rau\s+quả|hạt\s+điều|cao\s+su|ô\s*tô|linh\s+kiện|hồ\s+tiêu|dầu\s+thô|"
     r"khoáng\s+sản|tôm|cá\s+tra|sữa|dược\s+phẩm|thép|nhôm",
     re.IGNORECASE,
@@ -166,7 +166,20 @@ _CLAUSE_OUT_OF_SCOPE_NAMES = re.compile(
     r"Thái\s+Lan|Campuchia|\bLào\b(?!\s+Cai)|Đài\s+Loan|Indonesia|Malaysia|Singapore|\bNga\b|Australia|"
     r"\bÚc\b|(?:[Nn]hập\s+khẩu|[Xx]uất\s+khẩu|\bXK|\bNK)\s+(?:từ|sang)\s+[A-ZĐ]|"
     r"(?:[Dd]oanh\s+nghiệp|[Cc]ông\s+ty|\bDN)[^,;.]{0,60}\bbị\b|"
-    r"\b(?:sang|từ)\s+(?!Tổng|Cục|Bộ|Hải|Chi|Ủy|UBND)[A-ZĐÂĂÊÔƠƯ][a-zà-ỹ]+"
+    r"\b(?:sang|từ)\s+(?!Tổng|Cục|Bộ|Hải|Chi|Ủy|UBND)[A-ZĐÂĂÊÔƠƯ][a-zà-ỹ]+|"
+    # A partner named after a noun ("sang nước Anh", "với thị trường Liên minh ..."), a region, a bloc.
+    r"\b(?:sang|từ|với)\s+(?:\d+\s+)?(?:các\s+)?(?:nước|thị\s+trường|khu\s+vực|khối|châu)\s+[A-ZĐÂĂÊÔƠƯ]|"
+    r"[Cc]hâu\s+(?:Á|Âu|Mỹ|Phi|Đại\s+Dương)|Liên\s+minh"
+)
+# A trade flow named with what is traded ("XK cá ngừ", "nhập khẩu sữa", "xuất khẩu lâm sản"): a commodity's
+# figure, not a unit's or the country's total. The words that may follow a total's cue are listed.
+_COMMODITY_AFTER_TRADE_CUE = re.compile(
+    r"(?:[Xx]uất\s+khẩu|[Nn]hập\s+khẩu|\bXK|\bNK)\s+(?!(?:"
+    r"đạt|ước|tăng|giảm|sụt|của|hàng|cả|chung|trong|năm|tháng|quý|là|có|với|và|lên|vẫn|tiếp|chỉ|mới|đã|sẽ|"
+    r"được|hơn|khoảng|gần|trên|dưới|ở|thì|lại|theo|tính|đến|tới|từ|sang|qua|so|nhưng|cũng|còn|này|đó|ghi|"
+    r"bị|thực|dự|chiếm|xấp|đang|bằng|tương|lần|lũy|luỹ|cao|thấp|toàn|nhẹ|mạnh|vào|ra|về|tại|cho|hết|đầu|"
+    r"kỷ|đều|trực|nội|ròng|chính|cùng|kỳ|như|đặt|nước|trung|bình|nửa|quy|ở|thông|tại|xuất|nhập|tính|"
+    r"giữa|mà|nên|tuy|khi|trong|hoá|hóa|dù|chủ|mức|quốc)\b)[a-zà-ỹđ]"
 )
 
 
@@ -277,7 +290,7 @@ _ENTERPRISE_CONTEXT = re.compile(
 )
 _ENTERPRISE_NOT = re.compile(
     r"kiểm\s+tra|nghi\s+vấn|vi\s+phạm|\bnợ\b|cưỡng\s+chế|hồ\s+sơ|một\s+cửa|trong\s+tổng\s+số|mới|"
-    r"tọa\s+đàm|hội\s+nghị|hội\s+thảo|đối\s+thoại|tham\s+dự",
+    r"tọa\s+đàm|hội\s+nghị|hội\s+thảo|đối\s+thoại|tham\s+dự|đại\s+lý|công\s+nhận|đủ\s+điều\s+kiện|ưu\s+tiên",
     re.IGNORECASE,
 )
 _CASE_ADMIN_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?\s+vi\s+phạm\s+hành\s+chính")
@@ -509,7 +522,7 @@ def _classify_count(
         return "sub-type", value
     if re.search(r"(?:mỗi|bình\s+quân|trung\s+bình)\b[^,;]{0,30}$", segment, re.IGNORECASE):
         return None  # "mỗi tháng phát sinh hơn 220 tờ khai": an average
-    if noun == "cases" and re.match(r"\s*Trong\s+(?:đó|số\s+đó)\b", sentence):
+    if noun == "cases" and re.match(r"\s*Trong\s+(?:đó|số\s+(?:đó|này|trên))\b", sentence):
         return "sub-type", value  # a sentence that breaks a total down by kind of case
     if _CLAUSE_OUT_OF_SCOPE.search(after[:40]):
         return None  # "2.500 DN FDI"
@@ -526,7 +539,8 @@ def _classify_count(
     if noun == "declarations" and (
         _DECLARATION_NOT.search(before[-80:])
         or re.search(
-            r"luồng|phân\s+(?:Vàng|Đỏ|Xanh)|xác\s+nhận|khu\s+vực\s+giám\s+sát|hệ\s+thống\s+giám\s+sát|VASSCM",
+            r"luồng|phân\s+(?:Vàng|Đỏ|Xanh)|xác\s+nhận|khu\s+vực\s+giám\s+sát|hệ\s+thống\s+giám\s+sát|VASSCM|"
+            r"phải\s+kiểm\s+tra|kiểm\s+tra\s+(?:chuyên\s+ngành|thực\s+tế)|vi\s+phạm|sai\s+sót",
             after[:90],
             re.IGNORECASE,
         )
@@ -534,6 +548,8 @@ def _classify_count(
         return None
     if _CLAUSE_OUT_OF_SCOPE.search(segment[-100:]) or _COUNT_SCOPE.search(before[-100:] + after[:50]):
         return None
+    if noun == "passengers" and _TOURISTS.search(sentence) and not _BORDER_CROSSING.search(sentence):
+        return None  # tourists a province welcomed, not travellers cleared by customs
     if noun != "cases":
         return noun, value
     if _OTHER_FORCES.search(sentence) and not re.search(r"[Hh]ải\s+quan", before):
@@ -563,6 +579,10 @@ def _classify_count(
     return None
 
 
+_TOURISTS = re.compile(r"du\s+lịch|du\s+khách", re.IGNORECASE)
+_BORDER_CROSSING = re.compile(
+    r"xuất\s+nhập\s+cảnh|xuất\s+cảnh|nhập\s+cảnh|\bXNC\b|cửa\s+khẩu|thủ\s+tục", re.IGNORECASE
+)
 _COUNT_SUB_AFTER = re.compile(
     r"[^,;.]{0,70}?(?:qua\s+cảng|qua\s+cầu|lối\s+mở|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b|"
     r"tham\s+dự|tọa\s+đàm|hội\s+nghị|điển\s+hình|nêu\s+trên|\bnày\b)",
@@ -1060,6 +1080,10 @@ def _read_quantity(
     if family != "budget" and not _CUSTOMS.search(before) and other_forces:
         return None
     metric = "budget_revenue" if family == "budget" else family
+    if family in ("violations_value", "penalty_revenue") and _single_case(sentence, clause, family):
+        return None
+    if family == "budget" and _SPENDING_BEFORE.search(_last_chunk(segment)):
+        return None  # "giảm chi ngân sách 10.700 tỷ": spending, not revenue
     kind, target_type, assigned = _kind_of(segment, after, phrase_after, before, state)
     bound = quantity.bound
     if bound == "exact" and _AT_LEAST_CHUNK.match(segment[segment.rfind(",") + 1 :]):
@@ -1084,6 +1108,28 @@ def _read_quantity(
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
+# Enforcement amounts are a unit's totals only with a count of cases or a period beside them; a lone
+# amount ("Trị giá hàng vi phạm trên 327 triệu đồng") is one case's, and a fine's rate ("mức phạt") is law.
+_CASE_COUNT = re.compile(r"\d\s*vụ\b|\b(?:các|những|nhiều)\s+vụ\b")
+_PERIOD_WORDS = re.compile(
+    r"\b(?:năm\s+\d{4}|tháng|quý|đến\s+(?:hết|nay|ngày)|từ\s+đầu\s+năm|lũy\s+kế|luỹ\s+kế|trong\s+năm|cả\s+năm|"
+    r"cùng\s+kỳ)",
+    re.IGNORECASE,
+)
+_FINE_RATE = re.compile(
+    r"mức\s+(?:xử\s+)?phạt|phạt\s+tiền|bị\s+(?:xử\s+)?phạt|quyết\s+định\s+xử\s+phạt", re.IGNORECASE
+)
+_SPENDING_BEFORE = re.compile(
+    r"(?:\bchi|giảm\s+chi|tiết\s+kiệm\s+chi)\s+(?:ngân\s+sách|NSNN|thường\s+xuyên|đầu\s+tư)"
+)
+
+
+def _single_case(sentence: str, clause: str, family: str) -> bool:
+    if _CASE_COUNT.search(sentence):
+        return False
+    if family == "penalty_revenue":
+        return _FINE_RATE.search(clause) is not None
+    return _PERIOD_WORDS.search(sentence) is None
 
 
 def _strip_units(text: str) -> str:
@@ -1186,7 +1232,11 @@ def _read_usd(
         family = state.trade_family
     if family is None:
         return None
-    if _out_of_scope(clause, window_start, scope_from) or _scope_named_after(sentence[quantity.end :]):
+    if (
+        _out_of_scope(clause, window_start, scope_from)
+        or _scope_named_after(sentence[quantity.end :])
+        or _COMMODITY_AFTER_TRADE_CUE.search(clause, scope_from)
+    ):
         return "out-of-scope"
     if state.title_scope and not _WHOLE_TRADE.search(sentence):
         return "out-of-scope"
@@ -1217,11 +1267,16 @@ def _only_total_cue(clause: str) -> bool:
     return bool(kinds) and kinds <= {"total", "generic"}
 
 
+_SHARE_OF_TOTAL_AFTER = re.compile(
+    r"^[^;]{0,40}?\bchiếm\s+(?:khoảng\s+|gần\s+|hơn\s+)?[\d,.]+\s*%\s*(?:tổng|kim|trị)"
+)
 _AFTER_WINDOW_END = re.compile(r";|trong\s+đó|\briêng\b|\btrong\s+khi", re.IGNORECASE)
 
 
 def _scope_named_after(following: str) -> bool:
     """A part named after the number: "... tỷ USD ... là nhóm hàng ...", "... hàng hóa từ Anh"."""
+    if _SHARE_OF_TOTAL_AFTER.match(following):
+        return True  # "... đạt 77 tỷ USD, tăng 25%, chiếm 27% tổng kim ngạch ...": a part of that total
     window = _AFTER_WINDOW_END.split(following[:70], maxsplit=1)[0]
     return bool(_CLAUSE_OUT_OF_SCOPE.search(window))
 
@@ -1316,7 +1371,11 @@ def _read_percent(
         family = governing.family
     else:
         return None
-    if governing is None and family in _TRADE_FAMILIES and _scope_named_after(after):
+    if (
+        governing is None
+        and family in _TRADE_FAMILIES
+        and (_scope_named_after(after) or _COMMODITY_AFTER_TRADE_CUE.search(own))
+    ):
         return "out-of-scope"
     if (
         governing is None

@@ -102,6 +102,8 @@ def find_periods(text: str, lower: str | None = None) -> list[PeriodMention]:
         _PERIOD_LOWER_RE.finditer(text_lower) if len(text_lower) == len(text) else PERIOD_RE.finditer(text)
     )
     for match in matches:
+        if match.group("year") and _is_birth_year(text, match.start("y")):
+            continue
         mention = _mention(match)
         if mention is not None:
             found.append(mention)
@@ -116,6 +118,10 @@ def _mention(match: re.Match[str]) -> PeriodMention | None:
             last_day, last_month = int(match.group("rd2")), int(match.group("rm2"))
             if not (1 <= first_month <= 12 and 1 <= last_month <= 12 and first_month <= last_month):
                 return None
+            if (first_month, first_day) > (last_month, last_day):
+                return (
+                    None  # "từ 15/12 đến 14/12/2020": it starts in the year before, which one year can't say
+                )
             year = _year(match.group("ry2") or match.group("ry1"))
             return PeriodMention(first_month, first_day, last_month, last_day, year, pos)
         if match.group("upto"):
@@ -169,6 +175,18 @@ def _mention(match: re.Match[str]) -> PeriodMention | None:
     return None
 
 
+# "sinh năm 1978", "(SN 1978)": a person's birth year, not a period the text is about.
+_BIRTH_BEFORE = re.compile(r"(?:\bsinh|\bSN|năm\s+sinh)\s*(?:năm\s*)?:?\s*$", re.IGNORECASE)
+
+
+def _is_birth_year(text: str, position: int) -> bool:
+    return _BIRTH_BEFORE.search(text[max(0, position - 16) : position]) is not None
+
+
 def year_mentions(masked_text: str) -> list[tuple[int, int]]:
     """(position, year) of the years a masked text names: the candidates for "the current year"."""
-    return [(m.start(), int(m.group(1))) for m in YEAR_MENTION_RE.finditer(masked_text)]
+    return [
+        (m.start(), int(m.group(1)))
+        for m in YEAR_MENTION_RE.finditer(masked_text)
+        if not _is_birth_year(masked_text, m.start())
+    ]

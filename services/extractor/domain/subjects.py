@@ -174,7 +174,8 @@ OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figure
 OTHER_DEPARTMENT_RE = re.compile(
     r"Cục\s+Kiểm\s+tra\s+sau\s+thông\s+quan|Cục\s+Điều\s+tra\s+chống\s+buôn\s+lậu|Cục\s+Quản\s+lý\s+rủi\s+ro|"
     r"Cục\s+Thuế\s+(?:XNK|xuất\s+nhập\s+khẩu)|Cục\s+Giám\s+sát\s+quản\s+lý|Cục\s+Thuế\b|Tổng\s+cục\s+Thuế|"
-    r"Cục\s+Cảnh\s+sát|Cảnh\s+sát\s+biển|Bộ\s+đội\s+Biên\s+phòng|Tổng\s+cục\s+Quản\s+lý\s+thị\s+trường"
+    r"Cục\s+Cảnh\s+sát|Cảnh\s+sát\s+biển|Bộ\s+đội\s+Biên\s+phòng|Tổng\s+cục\s+Quản\s+lý\s+thị\s+trường|"
+    r"Cục\s+(?:QLTT|Quản\s+lý\s+thị\s+trường)"
 )
 
 
