@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
 
 from services.common.db import make_engine
 from services.common.events import FactEvent
 from services.common.facts import Fact
 from services.common.settings import Settings
+from services.pipeline.progress import end_offsets
 from services.store.repository import FACT_COLUMNS
 from services.store.tables import facts as facts_table
 
@@ -72,3 +75,25 @@ def _fact_from_row(row: Any) -> Fact:
         assigned_by=row["assigned_by"],
         evidence=row["evidence"],
     )
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[Any]:
+    ends = await end_offsets(bootstrap, [topic])
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=16 * 1024 * 1024,
+    )
+    await consumer.start()
+    messages: list[Any] = []
+    try:
+        consumer.assign(list(ends))
+        await consumer.seek_to_beginning()
+        async with asyncio.timeout(120):
+            while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+                batch = await consumer.getmany(timeout_ms=500)
+                messages += [m for msgs in batch.values() for m in msgs]
+    finally:
+        await consumer.stop()
+    return messages

@@ -84,6 +84,10 @@ class ProcessGroup:
         self.processes.append(proc)
         return proc
 
+    def get(self, name: str) -> ManagedProcess:
+        """The latest process started under ``name``."""
+        return next(proc for proc in reversed(self.processes) if proc.name == name)
+
     def check_alive(self, *names: str) -> None:
         """Fail fast with the log tail when a service that should run has died."""
         for proc in self.processes:

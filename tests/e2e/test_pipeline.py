@@ -3,6 +3,7 @@ store -> PostgreSQL, on a 300-post site built from the shared corpus."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 import uuid
@@ -13,12 +14,14 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from services.common.events import validate_fact_json
 from services.common.settings import Settings
 from services.pipeline.processes import ProcessGroup
 from services.pipeline.runner import run_crawl, start_workers, wait_pipeline_drained
 from services.pipeline.site import build_corpus_site, serve_corpus_site
 from services.pipeline.site_events import load_posts
 from services.store.tables import facts as facts_table
+from tests.support import read_topic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -120,3 +123,15 @@ def test_crawl_extract_store_end_to_end(
         assert stats(site_url)["by_class"].get("post", 0) >= len(post_paths)
         again = fact_rows(e2e_settings.database_url)
         assert again == rows
+
+        # Every event on the facts topic, as a downstream consumer sees it, follows the published schema.
+        facts_log = asyncio.run(read_topic(e2e_settings.kafka_bootstrap, e2e_settings.facts_topic))
+        assert len(facts_log) >= len(rows)
+        for message in facts_log:
+            if message.value is not None:
+                validate_fact_json(json.loads(message.value))
+
+        # SIGTERM: the long-running services finish what they hold and exit cleanly.
+        exit_codes = group.stop_all()
+        assert exit_codes["extractor"] == 0, group.get("extractor").tail()
+        assert exit_codes["store"] == 0, group.get("store").tail()

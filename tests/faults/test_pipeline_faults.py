@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from services.common.events import RawPage
 from services.common.kafka import ensure_topics, make_producer, topic_specs
@@ -27,12 +26,12 @@ from services.common.settings import Settings
 from services.common.topics import dlq_topic
 from services.extractor.service import process_page
 from services.pipeline.processes import ManagedProcess, ProcessGroup, hqfacts_argv
-from services.pipeline.progress import end_offsets, wait_caught_up
+from services.pipeline.progress import wait_caught_up
 from services.pipeline.runner import settings_env
 from services.pipeline.site import REPO_ROOT, build_corpus_site
 from services.pipeline.site_events import raw_events_from_site
 from services.store.testing import fresh_database
-from tests.support import COMPARED, isolated_settings, stored_facts
+from tests.support import COMPARED, isolated_settings, read_topic, stored_facts
 from tests.unit.test_events import make_fact_event
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -85,28 +84,6 @@ def poison_facts() -> list[bytes]:
     huge = json.loads(event.encode())
     huge["evidence"] = "x" * 2_000_000
     return [not_json, wrong_schema, json.dumps(huge).encode()]
-
-
-async def read_topic(bootstrap: str, topic: str) -> list[Any]:
-    ends = await end_offsets(bootstrap, [topic])
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_partition_fetch_bytes=16 * 1024 * 1024,
-    )
-    await consumer.start()
-    messages: list[Any] = []
-    try:
-        consumer.assign(list(ends))
-        await consumer.seek_to_beginning()
-        async with asyncio.timeout(120):
-            while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-                batch = await consumer.getmany(timeout_ms=500)
-                messages += [m for msgs in batch.values() for m in msgs]
-    finally:
-        await consumer.stop()
-    return messages
 
 
 async def produce(bootstrap: str, items: list[tuple[str, bytes | None, bytes]]) -> None:
