@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from services.crawler.testing import SiteServer, build_site, count_events, crawl_cmd
+from services.crawler.testing import SiteServer, build_site, count_events, crawl_cmd, loopback_crawl_args
 
 
 def _peak_rss_kb(pid: int, stop: threading.Event, out: list[int]) -> None:
@@ -52,19 +52,7 @@ def main() -> None:
         topic, state = f"bench.crawler.{uid}", f"bench-{uid}"
         env = {**os.environ, "HQ_RAW_TOPIC": topic}
         with SiteServer(site) as srv:
-            cmd = crawl_cmd(
-                "--seed",
-                srv.base + "/",
-                "--allow-host",
-                "127.0.0.1",
-                "--delay",
-                "0",
-                "--until-idle",
-                "--state-name",
-                state,
-                "--progress",
-                "none",
-            )
+            cmd = crawl_cmd(*loopback_crawl_args(srv.base, state, "none"))
             started = time.monotonic()
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             peak = [0]

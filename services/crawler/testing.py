@@ -22,43 +22,38 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.pipeline.site import build_corpus_site, shared_dir
+from services.pipeline.site_events import load_posts
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("HQ_SHARED_DIR") or REPO_ROOT.parent / "shared").resolve()
 
 
 def build_site(out: Path, *, limit: int | None = None, include_gold: bool = False) -> Path:
     """Render the corpus into ``out`` with ../shared/tools/build_site.py (deterministic)."""
-    shared = shared_dir()
-    cmd = [
-        sys.executable,
-        str(shared / "tools" / "build_site.py"),
-        "--posts",
-        str(shared / "corpus" / "hddtvn" / "posts"),
-        "--out",
-        str(out),
-        "--dates",
-        str(shared / "corpus" / "hddtvn" / "dates.tsv"),
-        "--force",
+    include = shared_dir() / "gold" / "dev_articles.txt" if include_gold else None
+    return build_corpus_site(out, limit=limit, include=include)
+
+
+def loopback_crawl_args(base: str, state: str, progress: str = "none") -> list[str]:
+    """``hqfacts crawl`` arguments for a whole crawl of a local test site with its own state."""
+    return [
+        "--seed",
+        base + "/",
+        "--allow-host",
+        "127.0.0.1",
+        "--delay",
+        "0",
+        "--until-idle",
+        "--state-name",
+        state,
+        "--progress",
+        progress,
     ]
-    if limit is not None:
-        cmd += ["--limit", str(limit)]
-    if include_gold:
-        cmd += ["--include", str(shared / "gold" / "dev_articles.txt")]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    return out
 
 
 def site_posts(root: Path, base: str) -> list[str]:
     """The post URLs of a built site (ground truth), rebased onto the local server."""
-    urls = []
-    with open(root / "_posts.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            url = json.loads(line)["url"]
-            urls.append(base + url.removeprefix("https://hddtvn.com"))
-    return urls
+    return [base + post["url"].removeprefix("https://hddtvn.com") for post in load_posts(root)]
 
 
 @dataclass

@@ -34,6 +34,8 @@ from services.store.repository import active_facts_query
 from services.store.tables import facts as facts_table
 
 DEMO_WORKDIR = REPO_ROOT / ".local" / "demo"
+DEMO_PORT = 18765
+DEMO_CORPUS_PORT = 18766
 
 
 def stored_facts(settings: Settings, url_prefix: str) -> list[dict[str, Any]]:
@@ -68,14 +70,16 @@ def run_local_pipeline(
 @click.option(
     "--port",
     type=int,
-    default=18765,
-    show_default=True,
-    help="Loopback port of the snapshot site (fixed, so re-runs give the same article URLs).",
+    default=None,
+    help="Loopback port of the snapshot site (default 18765 for the demo pages, 18766 for --corpus). "
+    "Fixed, so re-runs give the same article URLs and the same facts.",
 )
-def demo_command(corpus: Path | None, limit: int, port: int) -> None:
+def demo_command(corpus: Path | None, limit: int, port: int | None) -> None:
     """Serve a local snapshot, run crawler + extractor + store until done, print the stored facts."""
     settings = Settings()
     started = time.monotonic()
+    if port is None:  # each snapshot its own URL space, so the table shows only that snapshot's facts
+        port = DEMO_PORT if corpus is None else DEMO_CORPUS_PORT
     DEMO_WORKDIR.mkdir(parents=True, exist_ok=True)
     with ProcessGroup(DEMO_WORKDIR / "logs") as group:
         if corpus is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from services.common.settings import Settings
-from services.crawler.testing import SiteServer, build_site, read_topic, run_crawl
+from services.crawler.testing import SiteServer, build_site, loopback_crawl_args, read_topic, run_crawl
 
 pytestmark = pytest.mark.integration
 
@@ -55,19 +55,7 @@ def test_full_corpus_every_sitemap_post_published_once(tmp_path: Path) -> None:
         srv.stats(reset=True)
         started = time.monotonic()
         proc = run_crawl(
-            [
-                "--seed",
-                srv.base + "/",
-                "--allow-host",
-                "127.0.0.1",
-                "--delay",
-                "0",
-                "--until-idle",
-                "--state-name",
-                state,
-                "--progress",
-                "log",
-            ],
+            loopback_crawl_args(srv.base, state, "log"),
             {"HQ_RAW_TOPIC": topic},
             timeout=900,
         )

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from services.common.settings import Settings
-from services.crawler.testing import SiteServer, build_site, count_events, crawl_cmd, read_topic, run_crawl
+from services.crawler.testing import (
+    SiteServer,
+    build_site,
+    count_events,
+    crawl_cmd,
+    loopback_crawl_args,
+    read_topic,
+    run_crawl,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,19 +41,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _args(srv: SiteServer, state: str) -> list[str]:
-    return [
-        "--seed",
-        srv.base + "/",
-        "--allow-host",
-        "127.0.0.1",
-        "--delay",
-        "0",
-        "--until-idle",
-        "--state-name",
-        state,
-        "--progress",
-        "none",
-    ]
+    return loopback_crawl_args(srv.base, state, "none")
 
 
 @pytest.mark.parametrize("kill_after", [20, 60])
