@@ -7,12 +7,13 @@ consumers put on their dead-letter topic.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-import jsonschema
+import fastjsonschema
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.common.facts import KNOWN_METRICS, Fact, fact_id
@@ -121,16 +122,20 @@ class FactEvent(BaseModel):
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise EventError(f"fact event is not JSON: {exc}") from exc
         validate_fact_json(data)
-        fact = Fact.from_contract(data)
+        try:  # the schema checks the shapes; these check that dates and numbers are real ones
+            fact = Fact.from_contract(data)
+            published = data["article_published"]
+            published_at = datetime.fromisoformat(published) if published else None
+        except (ValueError, ArithmeticError) as exc:
+            raise EventError(f"fact event has an impossible value: {exc}") from exc
         expected_id = fact_id(data["article_url"], fact)
         if data["fact_id"] != expected_id:
             raise EventError(f"fact_id {data['fact_id']} does not match the fact's identity ({expected_id})")
-        published = data["article_published"]
         return cls(
             fact_id=data["fact_id"],
             article_url=data["article_url"],
             article_title=data["article_title"],
-            article_published=datetime.fromisoformat(published) if published else None,
+            article_published=published_at,
             extractor_version=data["extractor_version"],
             fact=fact,
         )
@@ -178,19 +183,22 @@ def facts_schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _facts_validator() -> jsonschema.protocols.Validator:
-    validator_cls = jsonschema.validators.validator_for(facts_schema())
-    return validator_cls(facts_schema(), format_checker=validator_cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+def _facts_validator() -> Callable[[Any], Any]:
+    # Compiled to Python code: ~20x faster than interpreting the schema, and validation was the store's
+    # bottleneck (every fact event is validated on produce and again on consume).
+    validate: Callable[[Any], Any] = fastjsonschema.compile(facts_schema())
+    return validate
 
 
 def validate_fact_json(data: Any) -> None:
     """Raise EventError unless ``data`` is a valid fact event: JSON Schema plus the metric/unit table."""
     if not isinstance(data, dict):
         raise EventError("fact event is not a JSON object")
-    error = jsonschema.exceptions.best_match(_facts_validator().iter_errors(data))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        raise EventError(f"fact event fails facts.v1 schema at {where}: {error.message}")
+    try:
+        _facts_validator()(data)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        where = (exc.name or "").removeprefix("data").lstrip(".") or "(root)"
+        raise EventError(f"fact event fails facts.v1 schema at {where}: {exc.message}") from exc
     expected_unit = KNOWN_METRICS.get(data["metric"])
     if expected_unit is not None and data["unit"] != expected_unit:
         raise EventError(f"metric {data['metric']} must be in {expected_unit}, not {data['unit']}")
