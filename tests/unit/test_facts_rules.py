@@ -366,3 +366,86 @@ def test_sentences_without_a_metric_cue_only_carry_state() -> None:
     (revenue,) = find(facts, "budget_revenue")
     assert revenue.subject == "cuc:lai-chau"
     assert revenue.period_start == date(2019, 1, 1)
+
+
+def test_business_money_and_non_customs_texts_do_not_fall_back_to_tong_cuc() -> None:
+    bank = extract_facts(
+        article(
+            "Năm 2019, Ngân hàng TMCP Ví Dụ thu về 1.234 tỷ đồng lãi trước thuế, vượt 12% kế hoạch đề ra.",
+            title="Lãi suất vẫn là mối lo của doanh nghiệp",
+        )
+    )
+    assert not [f for f in bank if f.metric.startswith("budget_revenue")]
+    # A tax guide that names customs only as the newspaper's name is not about customs.
+    guide = extract_facts(
+        article(
+            "Theo Báo Hải quan, cá nhân có số thu nhập chịu thuế dưới 77 triệu đồng thì không phải nộp thuế.",
+            "Số thuế thu nhập phải nộp trong năm 2019 là 12 triệu đồng.",
+            title="Hướng dẫn quyết toán thuế thu nhập cá nhân",
+        )
+    )
+    assert not [f for f in guide if f.subject == "tong-cuc"]
+    # The whole anti-smuggling effort, all levels and sectors, is not customs' own.
+    all_sectors = extract_facts(
+        article(
+            "Năm 2019, công tác chống buôn lậu được triển khai ở tất cả các cấp, các ngành; đã phát hiện "
+            "nhiều đường dây buôn lậu, thu nộp ngân sách 9.876 tỷ đồng.",
+        )
+    )
+    assert not find(all_sectors, "penalty_revenue")
+    assert not find(all_sectors, "budget_revenue")
+
+
+def test_bilateral_trade_is_not_the_country_total() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, kim ngạch thương mại hai chiều Việt Nam – Ba Lan đạt 3,456 tỷ USD, "
+            "tăng 12,3% so với năm 2019.",
+            "Trong 10 tháng, kim ngạch thương mại với khu vực Á – Âu đạt 7,89 tỷ USD, tăng 4,5%.",
+        )
+    )
+    assert not [f for f in facts if f.subject == "ca-nuoc"]
+
+
+def test_declarations_handed_over_or_per_day_are_not_declarations_processed() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, cơ quan Hải quan cung cấp danh sách 123 doanh nghiệp và 4.567 tờ khai chuyển sang "
+            "lực lượng kiểm tra sau thông quan.",
+            "Hiện mỗi ngày tại cửa khẩu X, lực lượng Hải quan tiếp nhận khoảng 321 bộ tờ khai.",
+            "Trong năm 2019, Chi cục Hải quan Ví Dụ xử lý 2.345 tờ khai/ngày.",
+        )
+    )
+    assert not find(facts, "declarations")
+
+
+def test_an_estimate_opening_the_sentence_governs_every_figure() -> None:
+    facts = extract_facts(
+        article(
+            "Ước tính năm 2020, kim ngạch xuất khẩu của cả nước đạt khoảng 123 tỷ USD, tăng khoảng 1,2%; "
+            "kim ngạch nhập khẩu đạt khoảng 120 tỷ USD, tăng khoảng 3,4% so với năm trước."
+        )
+    )
+    (imports,) = [f for f in facts if f.metric == "import_turnover"]
+    assert imports.kind == "estimate"
+    assert not [f for f in facts if f.kind == "actual"]
+
+
+def test_drug_case_counts_are_a_sub_category() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, lực lượng Hải quan đã triệt phá nhiều chuyên án ma túy lớn, phát hiện 123 vụ, "
+            "bắt giữ 145 đối tượng.",
+            "Đội Kiểm soát phòng, chống ma túy (Cục Hải quan Ví Dụ) đã phối hợp phát hiện 7 vụ/9 đối tượng "
+            "vận chuyển trái phép chất ma túy.",
+        )
+    )
+    assert not find(facts, "violations")
+    # The team's name alone does not make smuggling cases drug cases.
+    smuggling = extract_facts(
+        article(
+            "Tháng 5/2020, Đội Kiểm soát phòng, chống ma túy, Cục Hải quan Quảng Trị phát hiện 4 vụ "
+            "vận chuyển hàng hóa nhập lậu."
+        )
+    )
+    assert [f.value for f in find(smuggling, "violations")] == [Decimal(4)]

@@ -33,7 +33,7 @@ from services.extractor.domain.subjects import (
     province_of,
 )
 
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 
 Family = Literal[
     "budget",
@@ -61,6 +61,26 @@ _HUNDRED = Decimal(100)
 _UNIT_BACKREF = re.compile(r"\b(?:[Đđ]ơn\s+vị|toàn\s+[Cc]ục|[Cc]hi\s+cục)\b")
 _CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
 _CUSTOMS_LOWER = re.compile(r"hải\s+quan")
+# Customs named only as a newspaper's name ("Báo Hải quan") does not make a text about customs.
+# Nor does an official's title ("Tổng cục trưởng Tổng cục Hải quan X, Ủy viên Ban Chỉ đạo ...").
+_CUSTOMS_PRESS = re.compile(
+    r"(?:báo|tạp\s+chí|phóng\s+viên)\s+hải\s+quan(?:\s+(?:online|điện\s+tử))?|"
+    r"(?:tổng\s+)?cục\s+trưởng\s+(?:tổng\s+)?cục\s+hải\s+quan"
+)
+# Business results: a company's or a bank's money is never the budget revenue customs collects.
+_BUSINESS_MONEY = re.compile(
+    r"lợi\s+nhuận|\blãi\s+(?:trước|sau)\s+thuế|doanh\s+thu|ngân\s+hàng|[Cc]ông\s+ty|[Tt]ập\s+đoàn|"
+    r"tổng\s+tài\s+sản|huy\s+động\s+vốn|cổ\s+đông|cổ\s+tức",
+    re.IGNORECASE,
+)
+# Figures of the whole anti-smuggling effort (all levels and sectors), not customs' own.
+_ALL_SECTORS = re.compile(
+    r"các\s+cấp,?\s+các\s+ngành|các\s+ngành,?\s+các\s+cấp|[Bb]an\s+[Cc]hỉ\s+đạo\s+(?:389|quốc\s+gia)"
+)
+# A sentence that opens on an estimate ("Ước tính năm 2020, ...") estimates every figure in it.
+_ESTIMATE_OPENING = re.compile(r"^\W*(?:[Ưư]ớc\s+tính|[Ưư]ớc|[Dd]ự\s+kiến|[Dd]ự\s+báo)\b")
+# Drug cases are a sub-category of the cases customs reports.
+_DRUGS = re.compile(r"ma\s+t[uú]y|ma\s+tuý|chất\s+gây\s+nghiện")
 # Titles about one commodity: their trade figures are that commodity's unless a sentence says otherwise.
 _TITLE_SCOPE = re.compile(
     r"\bgỗ\b|dệt\s+may|da\s+giày|th(?:ủy|uỷ)\s+sản|cá\s+ngừ|lâm\s+sản|chăn\s+nuôi|ngành\s+điều|\bgạo\b|cà\s+phê|điện\s+thoại|máy\s+vi\s+tính|sắt\s+thép|xăng\s+dầu|"
@@ -168,7 +188,10 @@ _CLAUSE_OUT_OF_SCOPE_NAMES = re.compile(
     r"(?:[Dd]oanh\s+nghiệp|[Cc]ông\s+ty|\bDN)[^,;.]{0,60}\bbị\b|"
     r"\b(?:sang|từ)\s+(?!Tổng|Cục|Bộ|Hải|Chi|Ủy|UBND)[A-ZĐÂĂÊÔƠƯ][a-zà-ỹ]+|"
     # A partner named after a noun ("sang nước Anh", "với thị trường Liên minh ..."), a region, a bloc.
-    r"\b(?:sang|từ|với)\s+(?:\d+\s+)?(?:các\s+)?(?:nước|thị\s+trường|khu\s+vực|khối|châu)\s+[A-ZĐÂĂÊÔƠƯ]|"
+    r"\b(?:sang|từ|với)\s+(?:\d+\s+)?(?:các\s+)?(?:nước|thị\s+trường|khu\s+vực|khối|châu)\s+[A-ZĐÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĨŨƠƯ]|"
+    # Bilateral trade: "hai chiều Việt Nam – Ba Lan", "giữa hai bên", "thương mại song phương".
+    r"Việt\s+Nam\s*[–-]\s*[A-ZĐÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĨŨƠƯ]|[A-ZĐ]\w*\s*[–-]\s*Việt\s+Nam|"
+    r"hai\s+chiều\s+(?:giữa|với|của\s+(?!cả\s+nước)|[A-ZĐ])|thương\s+mại\s+với\s+[A-ZĐ]|"
     r"[Cc]hâu\s+(?:Á|Âu|Mỹ|Phi|Đại\s+Dương)|Liên\s+minh"
 )
 # A trade flow named with what is traded ("XK cá ngừ", "nhập khẩu sữa", "xuất khẩu lâm sản"): a commodity's
@@ -331,7 +354,9 @@ class _State:
     last_unit: str | None = None
     implied_year: int | None = None  # "so với cùng kỳ năm 2019" with no other year: the text is about 2020
     title_scope: bool = False  # the title is about one commodity or one partner country
-    customs: bool = True  # the article talks about customs at all
+    customs: bool = True  # the article names customs at all
+    customs_article: bool = True  # the article is about customs (named other than as a paper or a title)
+    block_customs: bool = False  # the paragraph being read names customs
     other_force_block: int = -1  # a paragraph about the police, border guards...: their figures
 
 
@@ -522,6 +547,8 @@ def _classify_count(
         return "sub-type", value
     if re.search(r"(?:mỗi|bình\s+quân|trung\s+bình)\b[^,;]{0,30}$", segment, re.IGNORECASE):
         return None  # "mỗi tháng phát sinh hơn 220 tờ khai": an average
+    if _RATE.search(before[before.rfind(";") + 1 :][-150:]) or _RATE_AFTER.match(after):
+        return None  # "mỗi ngày, tại cửa khẩu X, tiếp nhận khoảng 80 tờ khai": a rate, not a total
     if noun == "cases" and re.match(r"\s*Trong\s+(?:đó|số\s+(?:đó|này|trên))\b", sentence):
         return "sub-type", value  # a sentence that breaks a total down by kind of case
     if _CLAUSE_OUT_OF_SCOPE.search(after[:40]):
@@ -540,7 +567,8 @@ def _classify_count(
         _DECLARATION_NOT.search(before[-80:])
         or re.search(
             r"luồng|phân\s+(?:Vàng|Đỏ|Xanh)|xác\s+nhận|khu\s+vực\s+giám\s+sát|hệ\s+thống\s+giám\s+sát|VASSCM|"
-            r"phải\s+kiểm\s+tra|kiểm\s+tra\s+(?:chuyên\s+ngành|thực\s+tế)|vi\s+phạm|sai\s+sót",
+            r"phải\s+kiểm\s+tra|kiểm\s+tra\s+(?:chuyên\s+ngành|thực\s+tế)|vi\s+phạm|sai\s+sót|"
+            r"chuyển\s+(?:sang|cho|giao)|danh\s+sách",
             after[:90],
             re.IGNORECASE,
         )
@@ -552,6 +580,10 @@ def _classify_count(
         return None  # tourists a province welcomed, not travellers cleared by customs
     if noun != "cases":
         return noun, value
+    if _is_drug_count(before, after):
+        return "sub-type", value  # "chuyên án ma túy ... phát hiện 12 vụ": drug cases only
+    if _ALL_SECTORS.search(sentence) and not re.search(r"[Hh]ải\s+quan", before):
+        return None
     if _OTHER_FORCES.search(sentence) and not re.search(r"[Hh]ải\s+quan", before):
         return None
     if other_forces and not _CUSTOMS.search(before):
@@ -579,6 +611,18 @@ def _classify_count(
     return None
 
 
+_DRUG_TEAM = re.compile(r"(?:Đội|đội)(?:\s+[Kk]iểm\s+soát)?\s+phòng,?\s+chống\s+ma\s+t[uú]y|PCMT")
+
+
+def _is_drug_count(before: str, after: str) -> bool:
+    """Cases of a drug operation ("chuyên án ma túy ... 12 vụ", "8 vụ/9 đối tượng vận chuyển ma túy")."""
+    before = _DRUG_TEAM.sub(" ", before)  # the team's name says nothing about what it found
+    if _DRUGS.search(before.lower()):
+        return not re.search(r"buôn\s+lậu|gian\s+lận|vi\s+phạm", before, re.IGNORECASE)
+    own = re.split(r"[,;.]", after, maxsplit=1)[0]
+    return _DRUGS.search(own.lower()) is not None
+
+
 _TOURISTS = re.compile(r"du\s+lịch|du\s+khách", re.IGNORECASE)
 _BORDER_CROSSING = re.compile(
     r"xuất\s+nhập\s+cảnh|xuất\s+cảnh|nhập\s+cảnh|\bXNC\b|cửa\s+khẩu|thủ\s+tục", re.IGNORECASE
@@ -595,8 +639,13 @@ def _has_number(text: str) -> bool:
     return bool(_ANY_NUMBER.search(text))
 
 
+_RATE = re.compile(
+    r"\b(?:mỗi|một)\s+(?:ngày|tuần|tháng)\b|(?:bình\s+quân|trung\s+bình)\s+(?:mỗi\s+)?(?:ngày|tuần|tháng)\b",
+    re.IGNORECASE,
+)
+_RATE_AFTER = re.compile(r"[^,;.]{0,25}?(?:/\s*(?:ngày|tuần|tháng)|\b(?:mỗi|một)\s+(?:ngày|tuần|tháng)\b)")
 _DECLARATION_NOT = re.compile(
-    r"tham\s+vấn|bác\s+bỏ|kiểm\s+tra|luồng|sai\s+sót|\bhủy|\bsửa|bổ\s+sung|\bnợ\b|vi\s+phạm|ấn\s+định|"
+    r"danh\s+sách|cung\s+cấp|chuyển\s+(?:sang|cho|giao)|tham\s+vấn|bác\s+bỏ|kiểm\s+tra|luồng|sai\s+sót|\bhủy|\bsửa|bổ\s+sung|\bnợ\b|vi\s+phạm|ấn\s+định|"
     r"điện\s+tử\s+hóa|giấy|chứng\s+từ",
     re.IGNORECASE,
 )
@@ -735,6 +784,7 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     sub_scope = _SUB_SCOPE.search(sentence) if _may_have_sub_scope(sentence) else None
     sub_scope_at = sub_scope.start() if sub_scope else None
     hypothetical = "sẽ" in sentence and _HYPOTHETICAL.search(sentence) is not None
+    estimated = _ESTIMATE_OPENING.match(sentence) is not None
     governing: _Reading | None = None
     governing_period: tuple[date, date | None] | None = None
     governing_subject: str | None = None
@@ -816,6 +866,8 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
             )
         if masked[quantity.start] == " " and not reading.comparison and reading.unit in ("VND", "USD"):
             continue  # inside "so với ...": the value compared with, for a period the phrase only hints at
+        if reading.kind == "actual" and not reading.comparison and estimated:
+            reading = replace(reading, kind="estimate")
         previous_reading = reading
         previous_index = index
         subject = _subject_for(
@@ -897,7 +949,7 @@ def _carry_state(
             state.unit_subject = units[-1]
     if _ENFORCEMENT_WORDS.search(lower):
         state.enforcement_block = block
-    if _OTHER_FORCES.search(sentence) and not _CUSTOMS_LOWER.search(lower):
+    if (_OTHER_FORCES.search(sentence) or _ALL_SECTORS.search(sentence)) and not _CUSTOMS_LOWER.search(lower):
         state.other_force_block = block
     if usd_family:
         state.trade_family = usd_family
@@ -923,7 +975,11 @@ def _subject_for(
     governing_subject: str | None,
 ) -> str | None:
     subject = _subject_of(reading, quantity, subjects, sentence, state, block, governing, governing_subject)
-    return None if subject == OTHER_UNIT else subject
+    if subject == OTHER_UNIT:
+        return None
+    if subject == "tong-cuc" and not (state.customs_article or state.block_customs or "TCHQ" in sentence):
+        return None  # the sector as a whole only in a text about customs: not a bank's, a tax law's...
+    return subject
 
 
 def _subject_of(
@@ -1076,9 +1132,19 @@ def _read_quantity(
     family, cue_position = found
     if _out_of_scope(clause, cue_position, scope_from):
         return "out-of-scope"
-    other_forces = _OTHER_FORCES.search(before) is not None or state.other_force_block == block
+    if family == "budget" and _BUSINESS_MONEY.search(
+        clause + " " + re.split(r"[,;.]", phrase_after, maxsplit=1)[0]
+    ):
+        return None  # "thu về 2.417 tỷ đồng lãi trước thuế": a company's money, not budget revenue
+    other_forces = (
+        _OTHER_FORCES.search(before) is not None
+        or state.other_force_block == block
+        or _ALL_SECTORS.search(before) is not None
+    )
     if family != "budget" and not _CUSTOMS.search(before) and other_forces:
         return None
+    if _OTHER_FORCES.search(clause) and not _CUSTOMS.search(before):
+        return None  # "lực lượng QLTT ... thu nộp ngân sách 50 tỷ": another force's money
     metric = "budget_revenue" if family == "budget" else family
     if family in ("violations_value", "penalty_revenue") and _single_case(sentence, clause, family):
         return None
@@ -1371,6 +1437,8 @@ def _read_percent(
         family = governing.family
     else:
         return None
+    if family == "budget" and governing is None and _BUSINESS_MONEY.search(clause):
+        return None  # "lợi nhuận tăng 14%": a company's result
     if (
         governing is None
         and family in _TRADE_FAMILIES
@@ -1491,6 +1559,12 @@ def _consistent(summary: Fact, body: Fact) -> bool:
     return False
 
 
+def _about_customs(article: Article) -> bool:
+    """Customs named somewhere, other than as a newspaper's name or in an official's title."""
+    text = _CUSTOMS_PRESS.sub(" ", "\0".join((article.title, article.lead, *article.blocks)).lower())
+    return _CUSTOMS_LOWER.search(text) is not None
+
+
 def extract_facts(article: Article) -> list[Fact]:
     """The article's facts in reading order, one per identity.
 
@@ -1502,6 +1576,7 @@ def extract_facts(article: Article) -> list[Fact]:
     state.customs = bool(
         _CUSTOMS_LOWER.search("\0".join((article.title, article.lead, *article.blocks)).lower())
     )
+    state.customs_article = _about_customs(article)
     state.title_scope = bool(
         _TITLE_SCOPE.search(article.title) or _CLAUSE_OUT_OF_SCOPE_NAMES.search(article.title)
     )
@@ -1523,6 +1598,7 @@ def extract_facts(article: Article) -> list[Fact]:
     for block_index, (text, summary) in enumerate(blocks[: last + 1]):
         if _CAPTION.search(text):
             continue
+        state.block_customs = _CUSTOMS_LOWER.search(_CUSTOMS_PRESS.sub(" ", text.lower())) is not None
         is_lead = bool(article.lead) and block_index == (1 if article.title else 0) and text == article.lead
         for original in split_sentences(text):
             # Some pages use decomposed diacritics ("ty" + combining hook): read the NFC form, keep the
