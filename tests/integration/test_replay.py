@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from services.pipeline.processes import hqfacts_argv
 from services.pipeline.runner import settings_env
 from services.pipeline.site import build_corpus_site
 from services.pipeline.site_events import raw_events_from_site
-from services.store.testing import fresh_database
 from tests.support import isolated_settings, stored_facts
 
 pytestmark = pytest.mark.integration
@@ -31,12 +29,6 @@ def small_site(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         include=shared / "gold" / "dev_articles.txt",
         dates=shared / "corpus" / "hddtvn" / "dates.tsv",
     )
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    with fresh_database(Settings().database_url, prefix="hqfacts_replay") as url:
-        yield url
 
 
 async def publish(settings: Settings, site: Path) -> int:
@@ -66,8 +58,10 @@ def replay(settings: Settings, *args: str) -> str:
     return result.stdout
 
 
-def test_replay_stores_every_fact_and_a_second_run_changes_nothing(small_site: Path, database: str) -> None:
-    settings = isolated_settings(database, "replay")
+def test_replay_stores_every_fact_and_a_second_run_changes_nothing(
+    small_site: Path, database_url: str
+) -> None:
+    settings = isolated_settings(database_url, "replay")
     pages = asyncio.run(publish(settings, small_site))
     expected = {e.fact_id for p in raw_events_from_site(small_site) for e in process_page(p).facts}
 
@@ -75,15 +69,15 @@ def test_replay_stores_every_fact_and_a_second_run_changes_nothing(small_site: P
     assert f"replayed {pages} raw events" in first
     added = int(re.search(r"(\d+) facts added", first).group(1))  # type: ignore[union-attr]
     assert added == len(expected) > 0
-    assert set(stored_facts(database)) == expected  # returned only once everything was committed
+    assert set(stored_facts(database_url)) == expected  # returned only once everything was committed
 
     second = replay(settings, "--from-beginning")
     assert "0 facts added, 0 changed, 0 retired" in second
-    assert set(stored_facts(database)) == expected
+    assert set(stored_facts(database_url)) == expected
 
 
-def test_replay_since_a_time_after_everything_replays_nothing(small_site: Path, database: str) -> None:
-    settings = isolated_settings(database, "replay-since")
+def test_replay_since_a_time_after_everything_replays_nothing(small_site: Path, database_url: str) -> None:
+    settings = isolated_settings(database_url, "replay-since")
     asyncio.run(publish(settings, small_site))
     out = replay(settings, "--since", "2999-01-01")
     assert "replayed 0 raw events" in out

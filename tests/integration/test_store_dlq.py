@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -20,19 +19,12 @@ from services.store.tables import facts
 from services.store.testing import (
     eventually,
     fact_event,
-    fresh_database,
     producer_for,
     running_store,
     sample_fact,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with fresh_database(Settings().database_url) as url:
-        yield url
 
 
 def env_of(settings: Settings) -> dict[str, str]:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,11 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
 
-from services.common.db import make_engine
 from services.common.settings import Settings
 from services.store.tables import consumer_offsets, facts
 from services.store.testing import (
     eventually,
     fact_event,
-    fresh_database,
     producer_for,
     running_store,
     sample_fact,
@@ -34,19 +31,6 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE_S = 60.0
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with fresh_database(Settings().database_url) as url:
-        yield url
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def unique_settings(database_url: str, **overrides: object) -> Settings:

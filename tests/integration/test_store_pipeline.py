@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
-from services.common.db import make_engine
 from services.common.events import FactEvent
 from services.common.kafka import header_map
 from services.common.settings import Settings
@@ -23,7 +21,6 @@ from services.store.testing import (
     eventually,
     extraction_event,
     fact_event,
-    fresh_database,
     producer_for,
     running_store,
     sample_fact,
@@ -32,19 +29,6 @@ from services.store.testing import (
 pytestmark = pytest.mark.integration
 
 DEADLINE_S = 30.0
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with fresh_database(Settings().database_url) as url:
-        yield url
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
