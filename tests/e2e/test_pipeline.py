@@ -32,7 +32,6 @@ def site_300(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         tmp_path_factory.mktemp("site300") / "site",
         limit=300,
         include=shared / "gold" / "dev_articles.txt",
-        dates=shared / "corpus" / "hddtvn" / "dates.tsv",
     )
 
 

@@ -51,7 +51,6 @@ def corpus_site(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         tmp_path_factory.mktemp("faults") / "site",
         limit=POSTS,
         include=shared / "gold" / "dev_articles.txt",
-        dates=shared / "corpus" / "hddtvn" / "dates.tsv",
     )
 
 

@@ -27,7 +27,6 @@ def small_site(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         tmp_path_factory.mktemp("replay") / "site",
         limit=40,
         include=shared / "gold" / "dev_articles.txt",
-        dates=shared / "corpus" / "hddtvn" / "dates.tsv",
     )
 
 
