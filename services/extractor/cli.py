@@ -13,10 +13,13 @@ from services.common.facts import Fact
 from services.extractor.domain.article import Article
 from services.extractor.domain.facts import EXTRACTOR_VERSION, extract_facts
 from services.extractor.evaluation import (
+    HALVES,
     article_from_post,
     format_report,
+    load_article_list,
     load_gold,
     load_site_posts,
+    only_half,
     post_html_path,
     score,
 )
@@ -61,17 +64,49 @@ def predict_site(gold_articles: list[str], site: Path, source: str) -> dict[str,
 )
 @click.option("--site", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
 @click.option(
+    "--articles",
+    "articles_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="the labelled articles, one slug a line (default: dev_articles.txt beside the gold file); "
+    "those without gold facts count what is predicted there as spurious",
+)
+@click.option(
+    "--half",
+    type=click.Choice(["all", *HALVES]),
+    default="all",
+    help="score one fixed half of the articles (split by a hash of the slug); both halves are summed up",
+)
+@click.option(
     "--source", type=click.Choice(["html", "posts"]), default=None, help="default: html if available"
 )
 @click.option("--show-errors", is_flag=True, help="list missed and spurious facts with their evidence")
-def eval_command(gold_path: Path, site: Path, source: str | None, show_errors: bool) -> None:
+def eval_command(
+    gold_path: Path,
+    site: Path,
+    articles_path: Path | None,
+    half: str,
+    source: str | None,
+    show_errors: bool,
+) -> None:
     """Score the extractor on a gold set against a built site."""
     if source is None:
         source = "html" if html_parser() is not None else "posts"
-    gold = load_gold(gold_path)
+    if articles_path is None and (gold_path.parent / "dev_articles.txt").exists():
+        articles_path = gold_path.parent / "dev_articles.txt"
+    gold = load_gold(gold_path, load_article_list(articles_path) if articles_path else ())
     predicted = predict_site(sorted(gold), site, source)
-    report = score(gold, predicted)
     click.echo(f"extractor {EXTRACTOR_VERSION}, source={source}, articles={len(gold)}")
+    for name in HALVES:
+        part = only_half(gold, name)
+        overall = score(part, {slug: predicted[slug] for slug in part}).overall
+        click.echo(
+            f"half {name:5}: articles={len(part)} precision={overall.precision:.4f} "
+            f"recall={overall.recall:.4f} f1={overall.f1:.4f}"
+        )
+    selected = gold if half == "all" else only_half(gold, half)
+    report = score(selected, {slug: predicted[slug] for slug in selected})
+    click.echo(f"scored: {half}")
     click.echo(format_report(report, show_errors=show_errors))
 
 

@@ -174,7 +174,8 @@ _CLAUSE_OUT_OF_SCOPE_WORDS = _LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|vụ\s+việc\s+(?:này|trên)|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
+        r"\bbị\s+(?:[^,;.]{1,40}\s)?(?:xử\s+phạt|phạt)\b|vụ\s+việc\s+(?:này|trên)|"
         r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
         r"quyết\s+định\s+xử\s+phạt|sau\s+thông\s+quan|c/o|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
         r"hạt\s+điều|cao\s+su|\bgỗ\b|trốn\s+thuế|thu\s+phí|lệ\s+phí|lần\s+lượt|tịch\s+thu|sung\s+công|tồn\s+đọng|từ\s+năm\s+\d{4}\s+(?:đến|tới)|nguồn\s+thu\s+từ|qua\s+cổng|thanh\s+toán\s+điện\s+tử|truy\s+thu|tạm\s+nhập|tái\s+xuất|kho\s+ngoại\s+quan|chuyển\s+cửa\s+khẩu|hồ\s+tiêu|\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
@@ -239,11 +240,13 @@ _SUB_SCOPE = re.compile(
 _DIFFERENCE_BEFORE = re.compile(
     r"(?:tăng|giảm|hụt|vượt\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)[^,;]{0,25}?|cao\s+hơn|"
     r"(?:tăng|giảm)\s+thu\s+cho\s+(?:NSNN|ngân\s+sách(?:\s+nhà\s+nước)?)|thấp\s+hơn|chênh\s+lệch|thêm|bớt|(?:giảm|hụt|tăng)\s+thu|tương\s+đương)"
-    r"(?:\s+(?:thêm|tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|mức|so\s+với[^,;()]*?))*\s*$",
+    r"(?:\s+(?:thêm|tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|mức|tuyệt\s+đối|so\s+với[^,;()]*?))*\s*$",
     re.IGNORECASE,
 )
 _THRESHOLD_BEFORE = re.compile(
-    r"(?:mốc|ngưỡng)(?:\s+(?:thu|ngân\s+sách|NSNN|kim\s+ngạch|số\s+thu)){0,3}\s*(?:trên|hơn|gần)?\s*$",
+    r"(?:mốc|ngưỡng)(?:\s+(?:thu|ngân\s+sách|NSNN|kim\s+ngạch|số\s+thu)){0,3}\s*(?:trên|hơn|gần)?\s*$"
+    # "1 trong 8 đơn vị có số thu trên 10.000 tỷ": the bar a group of units clears, not one unit's figure
+    r"|(?:đơn\s+vị|cục|chi\s+cục)\s+(?:có\s+)?(?:số\s+thu|thu|kim\s+ngạch)\s*(?:trên|hơn|từ|đạt\s+trên)?\s*$",
     re.IGNORECASE,
 )
 _THRESHOLD_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*trở\s+(?:lên|xuống)")
@@ -358,6 +361,8 @@ class _State:
     customs_article: bool = True  # the article is about customs (named other than as a paper or a title)
     block_customs: bool = False  # the paragraph being read names customs
     other_force_block: int = -1  # a paragraph about the police, border guards...: their figures
+    revenue_cue_sentence: int = -1  # the last sentence that named budget revenue (a list's opening)
+    revenue_cue_block: int = -1
 
 
 @dataclass(slots=True)
@@ -492,10 +497,20 @@ def _period_for(
         mentions = mentions[:1]
     if mentions:
         try:
-            return mentions[-1].resolve(year)
+            current = mentions[-2].resolve(year) if len(mentions) > 1 else state.period
+            return _resolve(mentions[-1], year, current)
         except ValueError:
             return None
     return state.period
+
+
+def _resolve(
+    mention: PeriodMention, year: int, current: tuple[date, date | None] | None
+) -> tuple[date, date | None]:
+    """A mention's period; "lũy kế" runs from the year's start to the end of the period in force."""
+    if mention.to_current and current is not None and current[1] is not None and current[1].year == year:
+        return date(year, 1, 1), current[1]
+    return mention.resolve(year)
 
 
 def _year_for(position: int, state: _State, sentence_years: list[tuple[int, int]]) -> int:
@@ -619,8 +634,17 @@ def _is_drug_count(before: str, after: str) -> bool:
     before = _DRUG_TEAM.sub(" ", before)  # the team's name says nothing about what it found
     if _DRUGS.search(before.lower()):
         return not re.search(r"buôn\s+lậu|gian\s+lận|vi\s+phạm", before, re.IGNORECASE)
-    own = re.split(r"[,;.]", after, maxsplit=1)[0]
+    # "14 vụ, vận chuyển trái phép ma túy": a verb phrase right after the count says what the cases were.
+    pieces = re.split(r"[,;.]", after, maxsplit=2)
+    own = pieces[0]
+    if len(pieces) > 1 and _CASE_VERB_PHRASE.match(pieces[1]):
+        own += " " + pieces[1]
     return _DRUGS.search(own.lower()) is not None
+
+
+_CASE_VERB_PHRASE = re.compile(
+    r"\s*(?:vận\s+chuyển|mua\s+bán|buôn\s+bán|tàng\s+trữ|liên\s+quan|về)\b", re.IGNORECASE
+)
 
 
 _TOURISTS = re.compile(r"du\s+lịch|du\s+khách", re.IGNORECASE)
@@ -659,11 +683,19 @@ _COUNT_DIFFERENCE = re.compile(
 )
 
 
+# "10.000 lượt tàu biển", "lượt phương tiện": vehicles, not travellers.
+_VEHICLE_AFTER = re.compile(r"\s*lượt\s+(?:tàu|xe|phương\s+tiện|chuyến|máy\s+bay|container)", re.IGNORECASE)
+
+
 def _count_noun(after: str, segment: str) -> str | None:
     for pattern, noun in _COUNT_NOUNS:
         if pattern.match(after):
             return noun
-    if re.match(r"\s*(?:người|lượt)\b", after) and re.search(r"hành\s+khách|lượt\s+khách", segment):
+    if (
+        re.match(r"\s*(?:người|lượt)\b", after)
+        and not _VEHICLE_AFTER.match(after)
+        and re.search(r"hành\s+khách|lượt\s+khách", segment)
+    ):
         return "passengers"
     return None
 
@@ -793,6 +825,15 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     previous_index = -1
     last_metric: str | None = None
     first_usd_family: str | None = None
+    # A list of units ("Cục A phấn đấu X; Cục B ... Y") names the metric once, in its opening: the sentence
+    # before ("... chỉ tiêu phấn đấu thu NSNN ... Cụ thể: ...") or its first item. Items carry it.
+    list_family: str | None = (
+        "budget"
+        if state.revenue_cue_block == block
+        and state.revenue_cue_sentence == state.sentence_index - 1
+        and _LIST_OPENING.match(sentence)
+        else None
+    )
     for index, quantity in enumerate(quantities):
         previous_end = quantities[index - 1].end if index else 0
         segment = sentence[previous_end : quantity.start]
@@ -831,6 +872,7 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
             state,
             block,
             scope_from,
+            list_family,
         )
         follows_percent = index > 0 and quantities[index - 1].unit == "percent"
         previous_was_attainment = last_metric == "budget_revenue_attainment"
@@ -906,6 +948,8 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
         )
         if reading.unit == "USD" and first_usd_family is None and not reading.comparison:
             first_usd_family = reading.family
+        if reading.family == "budget" and reading.unit == "VND" and not reading.comparison:
+            list_family = "budget"
         # A target in brackets does not govern the change that follows an actual amount.
         governs = reading.kind != "target" or governing is None or governing.kind == "target"
         if reading.unit != "percent" and not reading.comparison and governs:
@@ -915,6 +959,10 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
 
     _carry_state(sentence, lower, masked, periods, sentence_years, subjects, state, block, first_usd_family)
     return facts
+
+
+# A sentence that spells out the one before it, item by item.
+_LIST_OPENING = re.compile(r"\W*(?:[Cc]ụ\s+thể|[Tt]heo\s+đó|[Tt]rong\s+đó)\s*[:,]")
 
 
 def _new_subject_in(segment: str, subjects: list[tuple[int, int, str]], offset: int) -> bool:
@@ -940,7 +988,9 @@ def _carry_state(
     periods = [p for p in found_periods if not any(a <= p.position < b for a, b in brackets)]
     if periods:
         with contextlib.suppress(ValueError):
-            state.period = periods[-1].resolve(_year_for(periods[-1].position, state, sentence_years))
+            state.period = _resolve(
+                periods[-1], _year_for(periods[-1].position, state, sentence_years), state.period
+            )
     if subjects:
         state.subject = subjects[-1][2]
         state.subject_block = block
@@ -949,6 +999,9 @@ def _carry_state(
             state.unit_subject = units[-1]
     if _ENFORCEMENT_WORDS.search(lower):
         state.enforcement_block = block
+    if "thu" in lower and _REVENUE_CUES.search(sentence):
+        state.revenue_cue_sentence = state.sentence_index
+        state.revenue_cue_block = block
     if (_OTHER_FORCES.search(sentence) or _ALL_SECTORS.search(sentence)) and not _CUSTOMS_LOWER.search(lower):
         state.other_force_block = block
     if usd_family:
@@ -1053,7 +1106,8 @@ _PROVINCE_OWNER = re.compile(
     r"\bcủa\s+(?:tỉnh\s+|thành\s+phố\s+|TP\.?\s*)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})"
 )
 _PROVINCE_ACTOR = re.compile(
-    r"^(?:[^,]{0,25},\s*)?(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})\s+(?:đã|có|ước|đạt|thu)\b"
+    r"(?:^|,\s*)(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})\s+"
+    r"(?:đã|có|ước|đạt|thu|dự\s+tính|dự\s+kiến|phấn\s+đấu)\b"
 )
 
 
@@ -1095,6 +1149,7 @@ def _read_quantity(
     state: _State,
     block: int,
     scope_from: int = 0,
+    list_family: str | None = None,
 ) -> ReadOutcome:
     if quantity.unit == "percent":
         return _read_percent(quantity, segment, clause, after, phrase_after, governing, state, block)
@@ -1109,8 +1164,11 @@ def _read_quantity(
         return None
     if _DIFFERENCE_BEFORE.search(segment) or _THRESHOLD_BEFORE.search(segment):
         return None
-    if re.search(r"vượt\s*$", segment) and re.match(r"[^,;]{0,40}so\s+với", _blank_parentheses(after)):
-        return None  # "vượt 6,6 tỷ USD so với cùng kỳ": a difference
+    if re.search(r"vượt\s*$", segment) and (
+        re.match(r"[^,;]{0,40}so\s+với", _blank_parentheses(after))
+        or (governing is not None and governing.unit == quantity.unit and governing.kind != "target")
+    ):
+        return None  # "vượt 6,6 tỷ USD so với cùng kỳ", "đạt X tỷ, tức là vượt Y tỷ": a difference
     if _THRESHOLD_AFTER.match(after) or _NOT_A_LEVEL_AFTER.match(after):
         return None
     if _SOURCE_AFTER.match(after) or _in_sub_scope(before, state, block):
@@ -1127,6 +1185,8 @@ def _read_quantity(
         # "...; Chi cục X (11.500 tỷ đồng)": a bracketed amount after a unit takes the sentence's cue.
         clause = before
         found = _money_family(before, _blank_parentheses(before), state, block)
+    if found is None and list_family is not None and scope_from > 0:
+        found = (list_family, scope_from)  # a list item: its unit, then the number, the metric implied
     if found is None:
         return None
     family, cue_position = found

@@ -32,6 +32,8 @@ PERIOD_RE = re.compile(
     + _YEAR
     + r"))?\s*(?:đến|tới|-|–)\s*"
     r"(?:hết\s+)?(?:ngày\s+)?(?P<rd2>\d{1,2})/(?P<rm2>\d{1,2})(?:/(?P<ry2>" + _YEAR + r"))?(?![\d/]))"
+    r"|(?P<years>từ\s+năm\s+(?P<yy1>" + _YEAR + r")\s*(?:đến|tới|-|–)\s*(?:(?:cuối|hết)\s+)?(?:năm\s+)?"
+    r"(?:tháng\s+(?P<yym>\d{1,2})\s*/\s*)?(?P<yy2>" + _YEAR + r")(?![\d/]))"
     r"|(?P<upto>(?:tính\s+)?(?:đến\s+hết|đến|tới\s+hết|tới|hết|lũy\s+kế\s+đến|lũy\s+kế\s+tới)"
     r"(?:\s+ngày)?\s+(?P<ud>\d{1,2})/(?P<um>\d{1,2})(?:/(?P<uy>" + _YEAR + r"))?(?![\d/]))"
     r"|(?P<uptomonth>(?:đến\s+hết|tới\s+hết|hết|đến|tới|lũy\s+kế\s+đến)\s+tháng\s+(?P<umon>\d{1,2})"
@@ -43,7 +45,9 @@ PERIOD_RE = re.compile(
     r"|(?P<half>(?:kỳ\s+(?P<hk>[12])|nửa\s+(?P<hh>đầu|cuối)|15\s+ngày\s+(?P<hd>đầu|cuối))\s+(?:của\s+)?tháng\s+"
     r"(?P<hm>\d{1,2})(?!\d|[,.]\d)(?:\s*(?:/|năm)\s*(?P<hy>" + _YEAR + r"))?)"
     r"|(?P<month>tháng\s+(?P<m>\d{1,2})(?!\d|[,.]\d)(?:\s*(?:/|năm)\s*(?P<my>" + _YEAR + r"))?)"
-    r"|(?P<sofar>(?:từ\s+đầu\s+năm\s+)?đến\s+nay)"
+    r"|(?P<sofar>(?:từ\s+đầu\s+năm\s+)?đến\s+nay|hiện\s+nay)"
+    r"|(?P<ytd>(?:lũy|luỹ)\s+kế(?:\s+từ\s+đầu\s+năm)?(?!\s+(?:đến|tới))|từ\s+đầu\s+năm(?!\s+(?:đến|tới)))"
+    r"|(?P<halfyear>nửa\s+(?P<hyw>đầu|cuối)\s+năm(?:\s+(?P<hyy>" + _YEAR + r"))?)"
     r"|(?P<year>(?:cả\s+)?năm\s+(?P<y>" + _YEAR + r"))"
     r"|(?P<thisyear>(?:trong|cả)\s+năm(?!\s*\d)))",
     re.IGNORECASE,
@@ -65,10 +69,12 @@ class PeriodMention:
     last_day: int | None  # None: the month's last day
     year: int | None
     position: int
+    first_year: int | None = None  # a period that starts in an earlier year ("từ 16/12/2019 đến 15/11/2020")
+    to_current: bool = False  # "lũy kế (từ đầu năm)": from the year's start to the end of the period in force
 
     def resolve(self, default_year: int) -> tuple[date, date | None]:
         year = self.year or default_year
-        start = date(year, self.first_month, self.first_day)
+        start = date(self.first_year or year, self.first_month, self.first_day)
         if self.last_month is None:
             return start, None
         last_day = self.last_day or calendar.monthrange(year, self.last_month)[1]
@@ -85,7 +91,7 @@ def mask_comparisons(text: str) -> str:
 
 
 # Every period mention holds one of these words (or a day/month slash): texts without any are skipped.
-_PERIOD_WORDS = ("/", "tháng", "quý", "nay", "năm")
+_PERIOD_WORDS = ("/", "tháng", "quý", "nay", "năm", "kế")
 
 
 def find_periods(text: str, lower: str | None = None) -> list[PeriodMention]:
@@ -116,14 +122,29 @@ def _mention(match: re.Match[str]) -> PeriodMention | None:
         if match.group("range"):
             first_day, first_month = int(match.group("rd1")), int(match.group("rm1"))
             last_day, last_month = int(match.group("rd2")), int(match.group("rm2"))
-            if not (1 <= first_month <= 12 and 1 <= last_month <= 12 and first_month <= last_month):
+            first_year, year = _year(match.group("ry1")), _year(match.group("ry2") or match.group("ry1"))
+            crosses = first_year is not None and year is not None and first_year < year
+            if not (1 <= first_month <= 12 and 1 <= last_month <= 12):
                 return None
-            if (first_month, first_day) > (last_month, last_day):
-                return (
-                    None  # "từ 15/12 đến 14/12/2020": it starts in the year before, which one year can't say
-                )
-            year = _year(match.group("ry2") or match.group("ry1"))
-            return PeriodMention(first_month, first_day, last_month, last_day, year, pos)
+            if (first_month, first_day) > (last_month, last_day) and not crosses:
+                return None  # "từ 15/12 đến 14/12/2020": it starts in the year before, which is not said
+            if not (1 <= first_day <= 31 and 1 <= last_day <= 31):
+                return None
+            return PeriodMention(
+                first_month,
+                first_day,
+                last_month,
+                last_day,
+                year,
+                pos,
+                first_year=first_year if crosses else None,
+            )
+        if match.group("years"):
+            first_year, year = int(match.group("yy1")), int(match.group("yy2"))
+            last_month = int(match.group("yym") or 12)
+            if first_year > year or not 1 <= last_month <= 12:
+                return None
+            return PeriodMention(1, 1, last_month, None, year, pos, first_year=first_year)
         if match.group("upto"):
             day, month = int(match.group("ud")), int(match.group("um"))
             if not (1 <= month <= 12 and 1 <= day <= 31):
@@ -166,6 +187,13 @@ def _mention(match: re.Match[str]) -> PeriodMention | None:
             return PeriodMention(month, 1, month, None, _year(match.group("my")), pos)
         if match.group("sofar"):
             return PeriodMention(1, 1, None, None, None, pos)
+        if match.group("ytd"):
+            return PeriodMention(1, 1, None, None, None, pos, to_current=True)
+        if match.group("halfyear"):
+            first = match.group("hyw").lower() == "đầu"
+            return PeriodMention(
+                1 if first else 7, 1, 6 if first else 12, None, _year(match.group("hyy")), pos
+            )
         if match.group("year"):
             return PeriodMention(1, 1, 12, None, int(match.group("y")), pos)
         if match.group("thisyear"):

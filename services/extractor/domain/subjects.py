@@ -51,7 +51,8 @@ _BRANCH_WORDS = (
     r"cửa|khẩu|cảng|sân|bay|quốc|tế|khu|vực|công|nghiệp|chế|xuất|ga|đường|sắt|bưu|điện|quản|lý|hàng|"
     r"đầu|tư|kinh|biên|giới|chuyển|phát|nhanh|ngoài|cụm|chính|phụ|thuộc|kiểm|soát|hóa|hoá|cao|dầu|khí|gia"
 )
-_BRANCH_NAME = rf"(?:(?:{_BRANCH_WORDS}|{_CAP}|\d+|[IVX]+)(?:\s+|$|(?=[,.;:)(]))){{1,12}}"
+# A dash glued to a word ends the name ("... cảng Hòn Gai- đơn vị có số thu ...").
+_BRANCH_NAME = rf"(?:(?:{_BRANCH_WORDS}|{_CAP}|\d+|[IVX]+)(?:\s+|$|(?=[,.;:)(–-]))){{1,12}}"
 
 CHI_CUC_RE = re.compile(rf"Chi\s+cục\s+(?:Hải\s+quan|HQ)\s+(?P<name>{_BRANCH_NAME})")
 CUC_RE = re.compile(
@@ -179,6 +180,23 @@ OTHER_DEPARTMENT_RE = re.compile(
 )
 
 
+def _after_last_proper_word(name: str) -> str:
+    """A branch's name ends at its proper name: "cửa khẩu Móng Cái quản lý ..." -> "cửa khẩu Móng Cái".
+
+    Lower-case words before the proper name describe the branch ("cửa khẩu cảng"); after it they are the
+    sentence going on. A name with no proper word is kept whole.
+    """
+    words = name.split()
+    proper = [
+        i
+        for i, word in enumerate(words)
+        if word[:1].isupper()
+        # a number belongs to the name after "khu vực"/"KV" or a proper word ("Cát Lái 2"), not after a verb
+        or (word[:1].isdigit() and i > 0 and (words[i - 1] in ("vực", "KV") or words[i - 1][:1].isupper()))
+    ]
+    return " ".join(words[: proper[-1] + 1]) if proper else name
+
+
 def _province_prefix(place: str) -> str | None:
     """The longest run of leading words that names a province ("lang-son-nguyen-hoang" -> "lang-son")."""
     words = place.split("-")
@@ -224,6 +242,7 @@ def find_subjects(text: str) -> list[SubjectMention]:
         numbered = _NUMBERED_NAME.match(name)
         if numbered:
             name = numbered.group(0)  # "… khu vực 1 phát hiện": the name ends at its number
+        name = _after_last_proper_word(name)
         name = re.sub(r"\s+(?:đạt|thu|là|có|với|và|mới|cho|đã|được)$", "", name)
         found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
         taken.append((match.start(), match.end()))

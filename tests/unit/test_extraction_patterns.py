@@ -1,0 +1,188 @@
+"""Patterns of the language the extractor reads, one short invented sentence each (extractor 0.4).
+
+Every sentence here is ours: units, places and numbers are made up to show one pattern, not taken from an
+article. Each test names the pattern it pins down.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from services.common.facts import Fact
+from services.extractor.domain.article import Article
+from services.extractor.domain.facts import extract_facts
+from services.extractor.domain.periods import find_periods
+from services.extractor.domain.subjects import find_subjects
+
+
+def article(*blocks: str, title: str = "Tin tức hải quan") -> Article:
+    return Article(
+        url="https://example.test/a/",
+        title=title,
+        published=datetime(2020, 11, 20, 9, 0, tzinfo=UTC),
+        lead="",
+        blocks=blocks,
+    )
+
+
+def facts_of(*blocks: str) -> list[Fact]:
+    return extract_facts(article(*blocks))
+
+
+def keyed(facts: list[Fact]) -> set[tuple[str, str, str, Decimal]]:
+    return {(f.subject, f.metric, f.kind, f.value) for f in facts}
+
+
+def period(fact: Fact) -> tuple[date | None, date | None]:
+    return fact.period_start, fact.period_end
+
+
+# --- lists: the opening names the metric, each item only its unit and numbers -------------------------
+
+
+def test_list_items_carry_the_metric_of_the_sentence_that_opens_the_list() -> None:
+    facts = facts_of(
+        "Tổng cục Hải quan giao chỉ tiêu phấn đấu thu NSNN cho 3 cục. Cụ thể: Cục Hải quan Sơn La phấn đấu "
+        "đạt 120 tỷ đồng (dự toán 100 tỷ đồng); Cục Hải quan Hà Giang phấn đấu 90 tỷ đồng (dự toán 80 tỷ "
+        "đồng) và Cục Hải quan Yên Bái phấn đấu 40 tỷ đồng (dự toán 35 tỷ đồng)."
+    )
+    billion = Decimal(10**9)
+    assert keyed(facts) >= {
+        ("cuc:son-la", "budget_revenue", "target", 120 * billion),
+        ("cuc:ha-giang", "budget_revenue", "target", 90 * billion),
+        ("cuc:yen-bai", "budget_revenue", "target", 40 * billion),
+        ("cuc:yen-bai", "budget_revenue", "target", 35 * billion),
+    }
+    strive = [f for f in facts if f.value == 90 * billion]
+    assert [f.target_type for f in strive] == ["phan-dau"]
+
+
+def test_a_unit_and_an_amount_with_no_list_opening_is_not_a_revenue_fact() -> None:
+    facts = facts_of("Cục Hải quan Sơn La có 120 tỷ đồng vốn đầu tư cho trụ sở mới.")
+    assert facts == []
+
+
+# --- subjects -------------------------------------------------------------------------------------------
+
+
+def test_a_dash_glued_to_a_branch_name_ends_the_name() -> None:
+    (mention,) = find_subjects("Tại Chi cục Hải quan cửa khẩu cảng Cái Rồng- đơn vị dẫn đầu về số thu")
+    assert mention.subject == "chi-cuc:cua-khau-cang-cai-rong"
+
+
+def test_a_branch_name_ends_at_its_proper_name() -> None:
+    (mention,) = find_subjects("Chi cục Hải quan cửa khẩu Tà Lùng quản lý 3 lối mở")
+    assert mention.subject == "chi-cuc:cua-khau-ta-lung"
+    (numbered,) = find_subjects("Chi cục Hải quan cảng Cát Lái khu vực 2 quản lý")
+    assert numbered.subject == "chi-cuc:cang-cat-lai-khu-vuc-2"
+
+
+def test_a_province_itself_as_the_actor_is_not_its_customs_department() -> None:
+    facts = facts_of(
+        "Theo lãnh đạo UBND tỉnh Phú Yên Ông Nguyễn Văn A, Phú Yên dự tính số thu ngân sách năm 2020 sẽ đạt "
+        "5.000 tỷ đồng, đạt 90% dự toán."
+    )
+    assert facts == []
+
+
+# --- values that are not levels --------------------------------------------------------------------------
+
+
+def test_an_absolute_decrease_is_a_difference() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Gia Lai thu đạt 800 tỷ đồng, giảm 10% (giảm tuyệt đối 90 tỷ đồng) so với "
+        "năm 2019."
+    )
+    assert {f.value for f in facts if f.metric == "budget_revenue"} == {Decimal(800 * 10**9)}
+
+
+def test_exceeding_by_an_amount_after_a_level_is_a_difference() -> None:
+    facts = facts_of(
+        "Dự kiến đến hết tháng 11, Hải quan Bình Định thu đạt 1.050 tỷ đồng, tức là thu vượt 50 tỷ đồng."
+    )
+    assert {f.value for f in facts if f.metric == "budget_revenue"} == {Decimal(1050 * 10**9)}
+
+
+def test_the_bar_a_group_of_units_clears_is_not_a_figure() -> None:
+    facts = facts_of("Cục Hải quan Bình Dương là 1 trong 5 đơn vị có số thu trên 10.000 tỷ đồng năm 2020.")
+    assert facts == []
+
+
+def test_vehicle_trips_are_not_passengers() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Cần Thơ làm thủ tục cho hơn 20.000 lượt hành khách và 3.000 lượt tàu biển."
+    )
+    assert {f.value for f in facts if f.metric == "passengers"} == {Decimal(20000)}
+
+
+def test_cases_described_as_drug_trafficking_after_a_comma_are_a_sub_category() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Sơn La phát hiện, bắt giữ 40 vụ vi phạm. Riêng Đội kiểm soát bắt giữ 6 vụ, "
+        "vận chuyển trái phép ma túy, thu giữ 2 kg."
+    )
+    assert {f.value for f in facts if f.metric == "violations"} == {Decimal(40)}
+
+
+def test_a_count_followed_by_other_figures_mentioning_drugs_is_still_a_total() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Sơn La đã bắt giữ 40 vụ vi phạm, trị giá 3 tỷ đồng và 2 kg ma túy."
+    )
+    assert {f.metric for f in facts} == {"violations", "violations_value"}
+
+
+def test_a_fine_another_body_imposed_on_one_company_is_not_customs_revenue() -> None:
+    facts = facts_of(
+        "Trước đó, một công ty nhập khẩu phế liệu bị Cục Hải quan Đồng Nai phát hiện và đã bị UBND tỉnh "
+        "xử phạt 1,2 tỷ đồng năm 2019."
+    )
+    assert facts == []
+
+
+def test_revenue_from_post_clearance_inspections_is_out_of_scope() -> None:
+    facts = facts_of(
+        "Trong tháng 10, đơn vị đã hoàn thành 12 cuộc kiểm tra tại trụ sở doanh nghiệp, thu nộp vào ngân "
+        "sách 150 triệu đồng."
+    )
+    assert facts == []
+
+
+# --- periods ---------------------------------------------------------------------------------------------
+
+
+def test_a_reporting_period_across_a_year_end() -> None:
+    (mention,) = find_periods("trong kỳ từ 16/12/2019 đến 15/11/2020 đơn vị xử lý")
+    assert mention.resolve(2020) == (date(2019, 12, 16), date(2020, 11, 15))
+
+
+def test_a_span_of_years() -> None:
+    (to_month,) = find_periods("từ năm 2005 đến cuối tháng 10/2020 đơn vị")
+    assert to_month.resolve(2020) == (date(2005, 1, 1), date(2020, 10, 31))
+    (whole,) = find_periods("từ năm 1991 đến 1995, đơn vị")
+    assert whole.resolve(2020) == (date(1991, 1, 1), date(1995, 12, 31))
+
+
+def test_half_a_year() -> None:
+    (first,) = find_periods("nửa đầu năm 2020")
+    assert first.resolve(2021) == (date(2020, 1, 1), date(2020, 6, 30))
+    (second,) = find_periods("nửa cuối năm")
+    assert second.resolve(2021) == (date(2021, 7, 1), date(2021, 12, 31))
+
+
+def test_year_to_date_runs_to_the_end_of_the_period_in_force() -> None:
+    facts = facts_of(
+        "Trong tháng 9/2020, Cục Hải quan Long An tiếp nhận 20.000 tờ khai; lũy kế từ đầu năm đạt 150.000 "
+        "tờ khai."
+    )
+    by_value = {f.value: f for f in facts if f.metric == "declarations"}
+    assert period(by_value[Decimal(20000)]) == (date(2020, 9, 1), date(2020, 9, 30))
+    assert period(by_value[Decimal(150000)]) == (date(2020, 1, 1), date(2020, 9, 30))
+
+
+def test_now_is_the_start_of_the_year_with_no_end() -> None:
+    (fact,) = [
+        f
+        for f in facts_of("Hiện nay, số thu NSNN của Cục Hải quan Gia Lai đạt 500 tỷ đồng.")
+        if f.metric == "budget_revenue"
+    ]
+    assert period(fact) == (date(2020, 1, 1), None)
