@@ -186,3 +186,88 @@ def test_now_is_the_start_of_the_year_with_no_end() -> None:
         if f.metric == "budget_revenue"
     ]
     assert period(fact) == (date(2020, 1, 1), None)
+
+
+# --- clauses, comparisons and coordination ---------------------------------------------------------------
+
+
+def test_an_out_of_scope_clause_does_not_drop_the_next_clause() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Sơn La phát hiện vi phạm về sở hữu trí tuệ 12 vụ; xử phạt vi phạm hành "
+        "chính 80 vụ."
+    )
+    assert keyed(facts) == {("cuc:son-la", "administrative_penalties", "actual", Decimal(80))}
+
+
+def test_a_remainder_of_other_goods_is_a_sub_category() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Sơn La thu 900 tỷ đồng; riêng các hàng hóa khác thu đạt 300 tỷ đồng."
+    )
+    assert {f.value for f in facts} == {Decimal(900 * 10**9)}
+
+
+def test_the_value_compared_with_is_a_fact_of_the_period_its_phrase_names() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Gia Lai thu đạt 800 tỷ đồng, giảm 90 tỷ đồng so với năm 2019 (890 tỷ đồng)."
+    )
+    (earlier,) = [f for f in facts if f.value == Decimal(890 * 10**9)]
+    assert (earlier.metric, earlier.kind) == ("budget_revenue", "actual")
+    assert period(earlier) == (date(2019, 1, 1), date(2019, 12, 31))
+
+
+def test_from_one_count_up_to_another_gives_both_periods() -> None:
+    facts = facts_of(
+        "Trong 10 tháng năm 2020, số DN làm thủ tục tại Chi cục Hải quan Cái Lân tăng 9% so với cùng kỳ, "
+        "từ 300 DN lên 327 DN, trong đó có 40 DN mới."
+    )
+    by_value = {f.value: f for f in facts if f.metric == "enterprises"}
+    assert set(by_value) == {Decimal(300), Decimal(327)}
+    assert period(by_value[Decimal(300)]) == (date(2019, 1, 1), date(2019, 10, 31))
+    assert period(by_value[Decimal(327)]) == (date(2020, 1, 1), date(2020, 10, 31))
+
+
+def test_a_change_whose_metric_is_named_after_it() -> None:
+    facts = facts_of(
+        "Trong 10 tháng năm 2020, Chi cục Hải quan Cái Lân làm thủ tục cho 5.000 tờ khai. So với cùng kỳ "
+        "năm 2019, tăng 8% về số lượng tờ khai và tăng 11,5% về kim ngạch."
+    )
+    assert {(f.metric, f.value) for f in facts if f.unit == "percent"} == {
+        ("trade_turnover_change", Decimal("11.5"))
+    }
+
+
+def test_one_verb_serves_two_coordinated_changes() -> None:
+    facts = facts_of(
+        "Kim ngạch XNK của Cục Hải quan Gia Lai trong tháng 8/2020 chỉ đạt 1,5 tỷ USD, giảm 7,1% so với "
+        "tháng 7/2020 và 11,6% so với cùng kỳ năm 2019."
+    )
+    changes = {f.value for f in facts if f.metric == "trade_turnover_change"}
+    assert changes == {Decimal("-7.1"), Decimal("-11.6")}
+
+
+def test_cases_counted_as_instances_and_the_fines_they_brought() -> None:
+    facts = facts_of(
+        "Tính đến 15/11/2020, Hải quan Cao Bằng đã ra quyết định xử phạt vi phạm hành chính 120 trường hợp, "
+        "phạt tiền 1,5 tỷ đồng."
+    )
+    assert keyed(facts) == {
+        ("cuc:cao-bang", "administrative_penalties", "actual", Decimal(120)),
+        ("cuc:cao-bang", "penalty_revenue", "actual", Decimal(1500 * 10**6)),
+    }
+
+
+def test_the_value_of_confiscated_goods_in_violation() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Cao Bằng đã phát hiện, xử lý 90 vụ buôn lậu, tịch thu hàng vi phạm trị giá "
+        "4,2 tỷ đồng."
+    )
+    assert {f.metric for f in facts} == {"violations", "violations_value"}
+
+
+def test_a_target_to_strive_for_set_by_another_body() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Gia Lai thu đạt 900 tỷ đồng, bằng 75% chỉ tiêu UBND tỉnh giao phấn đấu "
+        "(1.200 tỷ đồng)."
+    )
+    (target,) = [f for f in facts if f.kind == "target"]
+    assert target.target_type == "phan-dau"

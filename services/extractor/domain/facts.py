@@ -151,12 +151,16 @@ _PENALTY_CUE = re.compile(
     r"tiền\s+phạt|xử\s+phạt|số\s+tiền|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+ngân\s+sách",
     re.IGNORECASE,
 )
+# What was confiscated is not a violation total, but "tịch thu hàng vi phạm trị giá X" is that value.
+_CONFISCATED = r"tịch\s+thu(?!\s+hàng\s+(?:hóa\s+|hoá\s+)?vi\s+phạm)"
 # Amounts inside a unit's total that the contract leaves out of scope (checked near the cue).
 _OUT_OF_SCOPE = re.compile(
     r"thuế\s+(?:GTGT|giá\s+trị|nhập\s+khẩu|xuất\s+khẩu|TTĐB|tiêu\s+thụ|bảo\s+vệ|BVMT|thu\s+nhập)|"
     r"mặt\s+hàng|nhóm\s+hàng|[Cc]ông\s+ty|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua|cảng|cửa\s+khẩu|[A-ZĐ])|"
-    r"chiếm|\bnợ\b|hoàn\s+thuế|ấn\s+định|truy\s+thu|trường\s+hợp|bình\s+quân|mỗi\s+(?:ngày|tháng)|"
-    r"trung\s+bình|tịch\s+thu|xăng\s+dầu|dầu\s+thô|\bthan\b|ô\s*tô|sắt\s+thép|điện\s+thoại|máy\s+vi\s+tính|"
+    r"chiếm|\bnợ\b|hoàn\s+thuế|ấn\s+định|truy\s+thu|(?<!\d\s)trường\s+hợp|bình\s+quân|mỗi\s+(?:ngày|tháng)|"
+    r"trung\s+bình|"
+    + _CONFISCATED
+    + r"|xăng\s+dầu|dầu\s+thô|\bthan\b|ô\s*tô|sắt\s+thép|điện\s+thoại|máy\s+vi\s+tính|"
     r"dệt\s+may|giày\s+dép|nông\s+sản|thủy\s+sản|quặng|qua\s+cảng|khu\s+vực\s+[A-ZĐ]|địa\s+bàn\s+[A-ZĐ]|"
     r"thị\s+trường|\bFDI\b|trong\s+nước|có\s+thuế|không\s+thuế|nộp\s+thuế|lô\s+hàng|nguồn\s+này|"
     r"từ\s+nguồn|dự\s+án|số\s+lượng|\blượng\b|doanh\s+nghiệp\s+(?:trong|FDI|có\s+vốn|mới)|khối|"
@@ -174,11 +178,13 @@ _CLAUSE_OUT_OF_SCOPE_WORDS = _LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
         r"\bbị\s+(?:[^,;.]{1,40}\s)?(?:xử\s+phạt|phạt)\b|vụ\s+việc\s+(?:này|trên)|"
         r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
-        r"quyết\s+định\s+xử\s+phạt|sau\s+thông\s+quan|c/o|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
-        r"hạt\s+điều|cao\s+su|\bgỗ\b|trốn\s+thuế|thu\s+phí|lệ\s+phí|lần\s+lượt|tịch\s+thu|sung\s+công|tồn\s+đọng|từ\s+năm\s+\d{4}\s+(?:đến|tới)|nguồn\s+thu\s+từ|qua\s+cổng|thanh\s+toán\s+điện\s+tử|truy\s+thu|tạm\s+nhập|tái\s+xuất|kho\s+ngoại\s+quan|chuyển\s+cửa\s+khẩu|hồ\s+tiêu|\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
+        r"quyết\s+định\s+xử\s+phạt\s+(?:đối\s+với|công\s+ty|doanh\s+nghiệp|dn\b|chủ|cá\s+nhân|ông|bà)|sau\s+thông\s+quan|c/o|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
+        r"hạt\s+điều|cao\s+su|\bgỗ\b|trốn\s+thuế|thu\s+phí|lệ\s+phí|lần\s+lượt|"
+        + _CONFISCATED
+        + r"|sung\s+công|tồn\s+đọng|nguồn\s+thu\s+từ|qua\s+cổng|thanh\s+toán\s+điện\s+tử|truy\s+thu|tạm\s+nhập|tái\s+xuất|kho\s+ngoại\s+quan|chuyển\s+cửa\s+khẩu|hồ\s+tiêu|\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
     )
 )
 # Trading partners: the country's trade with one of them is not its total (case matters: "mỹ phẩm").
@@ -306,7 +312,7 @@ _COUNT_NOUNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\s*(?:bộ\s+)?tờ\s+khai"), "declarations"),
     (re.compile(r"^\s*(?:doanh\s+nghiệp|DN)\b(?!\s+mới)"), "enterprises"),
     (re.compile(r"^\s*(?:lượt\s+(?:hành\s+khách|khách|người)|hành\s+khách)"), "passengers"),
-    (re.compile(r"^\s*vụ\b"), "cases"),
+    (re.compile(r"^\s*(?:vụ|trường\s+hợp)\b"), "cases"),
 ]
 _ENTERPRISE_CONTEXT = re.compile(
     r"(?:làm|giải\s+quyết|thực\s+hiện)\s+thủ\s+tục|thủ\s+tục\s+hải\s+quan|đăng\s+ký\s+(?:làm\s+)?(?:thủ\s+tục|tờ\s+khai)|"
@@ -378,6 +384,7 @@ class _Reading:
     target_type: TargetType | None = None
     assigned_by: str | None = None
     comparison: bool = False
+    compared_period: PeriodMention | None = None  # "so với năm 2019 (X)": the period the value is for
 
 
 def _resolve_mention(mention: SubjectMention, state: _State) -> str | None:
@@ -430,21 +437,20 @@ _TARGET_STRIVE = re.compile(r"phấn\s+đấu|mục\s+tiêu", re.IGNORECASE)
 
 
 def _target_type_of(text: str) -> TargetType | None:
-    """The target type ``text`` names: the nearest target noun, else "giao" (chỉ tiêu), else phấn đấu."""
-    found: TargetType | None = None
+    """The target type ``text`` names: the last target noun or "phấn đấu" ("chỉ tiêu ... giao phấn đấu" is
+    a goal to strive for), else "giao" (chỉ tiêu)."""
+    cues: list[tuple[int, TargetType]] = [(m.start(), "phan-dau") for m in _TARGET_STRIVE.finditer(text)]
     for match in _TARGET_NOUNS.finditer(text):
         if match.group("phan"):
-            found = "phan-dau"
+            cues.append((match.start(), "phan-dau"))
         elif match.group("dutoan"):
-            found = "du-toan"
+            cues.append((match.start(), "du-toan"))
         else:
-            found = "chi-tieu"
-    if found:
-        return found
+            cues.append((match.start(), "chi-tieu"))
+    if cues:
+        return max(cues)[1]
     if _TARGET_ASSIGNED.search(text):
         return "chi-tieu"
-    if _TARGET_STRIVE.search(text):
-        return "phan-dau"
     return None
 
 
@@ -566,8 +572,8 @@ def _classify_count(
         return None  # "mỗi ngày, tại cửa khẩu X, tiếp nhận khoảng 80 tờ khai": a rate, not a total
     if noun == "cases" and re.match(r"\s*Trong\s+(?:đó|số\s+(?:đó|này|trên))\b", sentence):
         return "sub-type", value  # a sentence that breaks a total down by kind of case
-    if _CLAUSE_OUT_OF_SCOPE.search(after[:40]):
-        return None  # "2.500 DN FDI"
+    if _CLAUSE_OUT_OF_SCOPE.search(re.split(r"[,;.]", after[:40], maxsplit=1)[0]):
+        return None  # "2.500 DN FDI" (the count's own phrase, not what the sentence goes on to)
     breakdown = [m.start() for m in re.finditer(r"trong\s+(?:đó|số)", before, re.IGNORECASE)]
     if breakdown and _has_number(before[: breakdown[-1]]):
         return None  # "..., trong đó 228 doanh nghiệp trong tỉnh": a part of the total before it
@@ -575,7 +581,8 @@ def _classify_count(
         return None
     if noun == "enterprises":
         context = before + " " + after[:60]
-        if not _ENTERPRISE_CONTEXT.search(context) or _ENTERPRISE_NOT.search(before[-80:] + after[:40]):
+        own_after = re.split(r"[,;.]", after[:40], maxsplit=1)[0]
+        if not _ENTERPRISE_CONTEXT.search(context) or _ENTERPRISE_NOT.search(before[-80:] + own_after):
             return None
         return "enterprises", value
     if noun == "declarations" and (
@@ -716,7 +723,7 @@ def _money_family(sentence: str, window: str, state: _State, block: int) -> tupl
     last_position = cues[-1][0]
     nearest = {kind for pos, kind in cues if pos == last_position}
     if enforcement:
-        if re.search(r"tịch\s+thu", sentence, re.IGNORECASE):
+        if re.search(_CONFISCATED, sentence, re.IGNORECASE):
             return None
         if "violations_value" in nearest:
             return "violations_value", last_position
@@ -894,7 +901,7 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
             # "đạt 105% số đã báo cáo Quốc hội (300.000 tỷ đồng)": the base of a ratio, not a fact of its own
             continue
         reading = outcome
-        if rejected_clause >= 0 and not _new_subject_in(segment, subjects, previous_end):
+        if rejected_clause == clause_index and not _new_subject_in(segment, subjects, previous_end):
             continue
         if _RANGE_SEPARATOR.fullmatch(segment) and (previous_reading is None or previous_index != index - 1):
             continue  # "thêm khoảng 3.000 tỷ đồng đến 4.000 tỷ đồng": the first end was not a fact
@@ -923,7 +930,10 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
             period = governing_period
         else:
             period = _period_for(periods, quantity.start, state, sentence_years, quantity.end)
-        if reading.comparison:
+        if reading.compared_period is not None:
+            with contextlib.suppress(ValueError):
+                period = reading.compared_period.resolve(_year_for(quantity.start, state, sentence_years))
+        elif reading.comparison:
             match = _COMPARISON_YEAR.search(segment + after[:30])
             period = _shift_year(period, int(match.group(1)) if match else None)
         if reading.kind == "target":
@@ -1159,7 +1169,11 @@ def _read_quantity(
     if count is not None:
         metric, value = count
         kind: Kind = "estimate" if _ESTIMATE.search(segment) else "actual"
-        return _Reading(metric, kind, value, "count", quantity.bound, family="count:" + metric)
+        # "tăng ... so với cùng kỳ, từ 306 DN lên 334 DN": the first is the figure of the period compared with
+        compared = bool(_FROM_BEFORE.search(segment) and _TO_AFTER.match(after))
+        return _Reading(
+            metric, kind, value, "count", quantity.bound, family="count:" + metric, comparison=compared
+        )
     if not quantity.scaled and quantity.unit is None:
         return None
     if _DIFFERENCE_BEFORE.search(segment) or _THRESHOLD_BEFORE.search(segment):
@@ -1174,12 +1188,23 @@ def _read_quantity(
     if _SOURCE_AFTER.match(after) or _in_sub_scope(before, state, block):
         return "out-of-scope"
     comparison = bool(_COMPARISON_VALUE_BEFORE.search(segment) or _COMPARISON_VALUE_AFTER.match(after))
-    if not comparison and _OTHER_COMPARISON_VALUE.search(segment):
-        return None  # "so với tháng 7 (đạt 8.270 tỷ)": the value compared with, for another period
+    compared_period: PeriodMention | None = None
+    if not comparison:
+        other = _OTHER_COMPARISON_VALUE.search(segment)
+        if other:
+            # "so với năm 2019 (2.142 tỷ)", "so với kỳ tháng 7/2020 (đạt 8.270 tỷ)": the value compared with
+            # is a fact of the period the phrase names; with no period named, nothing says which it is.
+            named = [m for m in find_periods(other.group(0)) if m.year is not None]
+            if not named:
+                return None
+            comparison, compared_period = True, named[-1]
     if re.fullmatch(r"\s*\(\s*", segment) and re.search(r"%\s*$", before[: len(before) - len(segment)]):
         return None  # "giảm 38% (4.474 tỷ đồng)": the difference, spelled out
     if quantity.unit == "USD":
-        return _read_usd(quantity, segment, clause, before, sentence, comparison, state, block, scope_from)
+        usd = _read_usd(quantity, segment, clause, before, sentence, comparison, state, block, scope_from)
+        if isinstance(usd, _Reading) and compared_period is not None:
+            usd = replace(usd, compared_period=compared_period)
+        return usd
     found = _money_family(before, _blank_parentheses(clause), state, block)
     if found is None and _PAREN_AFTER_UNIT.search(segment):
         # "...; Chi cục X (11.500 tỷ đồng)": a bracketed amount after a unit takes the sentence's cue.
@@ -1230,13 +1255,16 @@ def _read_quantity(
         target_type=target_type,
         assigned_by=assigned,
         comparison=comparison,
+        compared_period=compared_period,
     )
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
+_FROM_BEFORE = re.compile(r"\btừ\s*$")
+_TO_AFTER = re.compile(r"\s*[^\d,;.]{0,25}?\s(?:lên|xuống)\s+(?:mức\s+)?\d")
 # Enforcement amounts are a unit's totals only with a count of cases or a period beside them; a lone
 # amount ("Trị giá hàng vi phạm trên 327 triệu đồng") is one case's, and a fine's rate ("mức phạt") is law.
-_CASE_COUNT = re.compile(r"\d\s*vụ\b|\b(?:các|những|nhiều)\s+vụ\b")
+_CASE_COUNT = re.compile(r"\d\s*(?:vụ|trường\s+hợp)\b|\b(?:các|những|nhiều)\s+vụ\b")
 _PERIOD_WORDS = re.compile(
     r"\b(?:năm\s+\d{4}|tháng|quý|đến\s+(?:hết|nay|ngày)|từ\s+đầu\s+năm|lũy\s+kế|luỹ\s+kế|trong\s+năm|cả\s+năm|"
     r"cùng\s+kỳ)",
@@ -1488,7 +1516,12 @@ def _read_percent(
         own = clause  # "..., tương ứng mức giảm 14%": the change of the amount named before
     family, cue_position = _segment_family(own)
     cue_position += len(segment) - len(own) if len(own) <= len(segment) else 0
-    if family is None and governing is None and in_segment:
+    named_after = family is None and governing is None and about is not None
+    if named_after:
+        # "..., tăng 9,8% về tờ khai và tăng 11,74% về kim ngạch": the metric is named after the percentage,
+        # and the words before it belong to another figure.
+        family = "budget" if "thu" in (about.group("what") or "") else "trade_turnover"
+    elif family is None and governing is None and in_segment:
         family = "budget"  # "đạt tỷ lệ (so với chỉ tiêu) cao nhất là 59%"
     elif family is not None:
         if _out_of_scope(segment, cue_position) or (governing is None and _out_of_scope(clause, len(clause))):
@@ -1566,6 +1599,13 @@ def _read_percent(
             return None
         if re.match(r"giảm|sụt|thấp|hụt", difference[-1], re.IGNORECASE):
             value = -value
+    elif _COORDINATED_CHANGE.match(segment) and _COMPARED_AFTER.match(after):
+        # "giảm 7% so với tháng trước và 11% so với cùng kỳ": the verb of the first serves the second.
+        verbs = _CHANGE_VERB.findall(clause[: len(clause) - len(segment)][-60:])
+        if not verbs:
+            return None
+        if re.match(r"giảm|sụt|thấp|ít", verbs[-1], re.IGNORECASE):
+            value = -value
     else:
         return None
     metric = _change_metric(family)
@@ -1573,6 +1613,10 @@ def _read_percent(
         return None
     change_target_type = governing.target_type if governing is not None and kind == "target" else None
     return _Reading(metric, kind, value, "percent", bound, family=family, target_type=change_target_type)
+
+
+_COORDINATED_CHANGE = re.compile(r"^\s*so\s+với[^,;%]*?\s(?:và|cũng\s+như)\s*$", re.IGNORECASE)
+_CHANGE_VERB = re.compile(r"tăng|giảm|sụt|thấp\s+hơn|cao\s+hơn|ít\s+hơn|nhiều\s+hơn", re.IGNORECASE)
 
 
 def _change_metric(family: str) -> str | None:
