@@ -184,7 +184,10 @@ _CLAUSE_OUT_OF_SCOPE_WORDS = _LowerCased(
         r"quyết\s+định\s+xử\s+phạt\s+(?:đối\s+với|công\s+ty|doanh\s+nghiệp|dn\b|chủ|cá\s+nhân|ông|bà)|sau\s+thông\s+quan|c/o|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
         r"hạt\s+điều|cao\s+su|\bgỗ\b|trốn\s+thuế|thu\s+phí|lệ\s+phí|lần\s+lượt|"
         + _CONFISCATED
-        + r"|sung\s+công|tồn\s+đọng|nguồn\s+thu\s+từ|qua\s+cổng|thanh\s+toán\s+điện\s+tử|truy\s+thu|tạm\s+nhập|tái\s+xuất|kho\s+ngoại\s+quan|chuyển\s+cửa\s+khẩu|hồ\s+tiêu|\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
+        + r"|sung\s+công|tồn\s+đọng|nguồn\s+thu\s+từ|qua\s+cổng|thanh\s+toán\s+điện\s+tử|"
+        r"truy\s+thu|tạm\s+nhập|tái\s+xuất|kho\s+ngoại\s+quan|chuyển\s+cửa\s+khẩu|hồ\s+tiêu|"
+        r"\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|"
+        r"thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
     )
 )
 # Trading partners: the country's trade with one of them is not its total (case matters: "mỹ phẩm").
@@ -1516,8 +1519,7 @@ def _read_percent(
         own = clause  # "..., tương ứng mức giảm 14%": the change of the amount named before
     family, cue_position = _segment_family(own)
     cue_position += len(segment) - len(own) if len(own) <= len(segment) else 0
-    named_after = family is None and governing is None and about is not None
-    if named_after:
+    if family is None and governing is None and about is not None:
         # "..., tăng 9,8% về tờ khai và tăng 11,74% về kim ngạch": the metric is named after the percentage,
         # and the words before it belong to another figure.
         family = "budget" if "thu" in (about.group("what") or "") else "trade_turnover"
