@@ -79,6 +79,10 @@ class Fact:
     target_type: TargetType | None = None
     assigned_by: str | None = None
     evidence: str = field(default="", compare=False)
+    # Provenance, outside the identity: which extraction rule read the fact, and that rule's precision
+    # measured on the dev gold (services/extractor/domain/rule_precision.json).
+    rule: str | None = field(default=None, compare=False)
+    confidence: float | None = field(default=None, compare=False)
 
     def identity(self) -> tuple[str, ...]:
         """Every normalised field but the evidence: two facts of one article differ in at least one."""
@@ -96,7 +100,12 @@ class Fact:
         )
 
     def to_contract(self) -> dict[str, Any]:
-        """The contract's fields as JSON-ready values."""
+        """The contract's fields as JSON-ready values, then the optional provenance fields when known."""
+        provenance: dict[str, Any] = {}
+        if self.rule is not None:
+            provenance["rule"] = self.rule
+        if self.confidence is not None:
+            provenance["confidence"] = self.confidence
         return {
             "subject": self.subject,
             "metric": self.metric,
@@ -109,6 +118,7 @@ class Fact:
             "target_type": self.target_type,
             "assigned_by": self.assigned_by,
             "evidence": self.evidence,
+            **provenance,
         }
 
     @classmethod
@@ -125,6 +135,8 @@ class Fact:
             target_type=data.get("target_type"),
             assigned_by=data.get("assigned_by"),
             evidence=data.get("evidence") or "",
+            rule=data.get("rule"),
+            confidence=data.get("confidence"),
         )
 
 

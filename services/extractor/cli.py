@@ -11,7 +11,7 @@ import click
 
 from services.common.facts import Fact
 from services.extractor.domain.article import Article
-from services.extractor.domain.facts import EXTRACTOR_VERSION, extract_facts
+from services.extractor.domain.facts import EXTRACTOR_VERSION, RULE_PRECISION_FILE, extract_facts
 from services.extractor.evaluation import (
     HALVES,
     article_from_post,
@@ -21,6 +21,8 @@ from services.extractor.evaluation import (
     load_site_posts,
     only_half,
     post_html_path,
+    rule_confidence,
+    rule_scores,
     score,
 )
 
@@ -81,6 +83,14 @@ def predict_site(gold_articles: list[str], site: Path, source: str) -> dict[str,
     "--source", type=click.Choice(["html", "posts"]), default=None, help="default: html if available"
 )
 @click.option("--show-errors", is_flag=True, help="list missed and spurious facts with their evidence")
+@click.option(
+    "--write-confidence",
+    "confidence_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"write each rule's measured precision (the facts' confidence) to this JSON file; "
+    f"the extractor ships {RULE_PRECISION_FILE.name}",
+)
 def eval_command(
     gold_path: Path,
     site: Path,
@@ -88,6 +98,7 @@ def eval_command(
     half: str,
     source: str | None,
     show_errors: bool,
+    confidence_path: Path | None,
 ) -> None:
     """Score the extractor on a gold set against a built site."""
     if source is None:
@@ -108,6 +119,12 @@ def eval_command(
     report = score(selected, {slug: predicted[slug] for slug in selected})
     click.echo(f"scored: {half}")
     click.echo(format_report(report, show_errors=show_errors))
+    if confidence_path is not None:
+        table = rule_confidence(rule_scores(score(gold, predicted)))
+        confidence_path.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        click.echo(
+            f"wrote the confidence of {len(table)} rules (measured on all articles) to {confidence_path}"
+        )
 
 
 @click.command("extract")

@@ -74,11 +74,14 @@ def test_crawl_extract_store_end_to_end(
     posts = load_posts(site_300)
     gold_slugs = set((shared / "gold" / "dev_articles.txt").read_text().split())
     assert len(posts) >= 300 and gold_slugs <= {p["slug"] for p in posts}
+    # 55 dev articles have gold facts; the other 36 have none by design.
+    with_facts = {json.loads(line)["article"] for line in (shared / "gold" / "dev.jsonl").open()}
+    fact_free = gold_slugs - with_facts
 
     with ProcessGroup(tmp_path / "logs") as group:
         site_url = serve_corpus_site(group, site_300)
         start_workers(group, e2e_settings)
-        crawl = ["--allow-host", "127.0.0.1", "--delay", "0"]
+        crawl = ["--allow-private", "--delay", "0"]
         run_crawl(
             group,
             e2e_settings,
@@ -104,9 +107,10 @@ def test_crawl_extract_store_end_to_end(
 
         rows = fact_rows(e2e_settings.database_url)
         articles_with_facts = {row[1].rstrip("/").rsplit("/", 1)[-1] for row in rows}
-        assert len(gold_slugs & articles_with_facts) >= len(gold_slugs) - 1, (
-            f"gold articles without facts: {sorted(gold_slugs - articles_with_facts)}"
-        )
+        # What `hqfacts eval` reports for extractor 0.4.0: 2 gold articles yield nothing, 4 fact-free ones
+        # yield something. The pipeline must not lose more, nor invent more, than the extractor alone.
+        assert len(with_facts - articles_with_facts) <= 2, sorted(with_facts - articles_with_facts)
+        assert len(fact_free & articles_with_facts) <= 4, sorted(fact_free & articles_with_facts)
         assert len(rows) >= 200
 
         # A whole new crawl (fresh crawler state) re-publishes every page: the table must not change.

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from services.extractor.cli import html_parser, predict_site
-from services.extractor.evaluation import load_gold, score
+from services.extractor.domain.facts import RULE_PRECISION
+from services.extractor.evaluation import (
+    HALVES,
+    load_article_list,
+    load_gold,
+    only_half,
+    rule_confidence,
+    rule_scores,
+    score,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("HQ_SHARED_DIR", REPO.parent / "shared"))
@@ -45,9 +54,32 @@ def dev_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_dev_gold_meets_the_bar(dev_site: Path) -> None:
-    gold = load_gold(SHARED / "gold" / "dev.jsonl")
+# A ratchet: the level extractor 0.4.0 reached on the 91 dev articles (the 36 without gold facts count what
+# is predicted there as spurious), raised with every improvement until it asserts the goal (F1 0.95, P 0.97).
+# "tune" is the half whose errors the rules were written from; "blind" is the half nobody looks at.
+FLOOR = {
+    "all": {"precision": 0.955, "f1": 0.945, "period": 0.95},
+    "tune": {"precision": 0.975, "f1": 0.975, "period": 0.95},
+    "blind": {"precision": 0.935, "f1": 0.92, "period": 0.93},
+}
+
+
+def test_dev_gold_holds_the_level_reached(dev_site: Path) -> None:
+    gold = load_gold(SHARED / "gold" / "dev.jsonl", load_article_list(SHARED / "gold" / "dev_articles.txt"))
+    assert len(gold) == 91
     source = "html" if html_parser() is not None else "posts"
-    overall = score(gold, predict_site(sorted(gold), dev_site, source)).overall
-    assert overall.f1 >= 0.90, overall
-    assert overall.precision >= 0.95, overall
+    predicted = predict_site(sorted(gold), dev_site, source)
+    for name in ("all", *HALVES):
+        part = gold if name == "all" else only_half(gold, name)
+        report = score(part, {slug: predicted[slug] for slug in part})
+        floor = FLOOR[name]
+        assert report.overall.precision >= floor["precision"], (name, report.overall)
+        assert report.overall.f1 >= floor["f1"], (name, report.overall)
+        assert report.period_accuracy >= floor["period"], (name, report.period_accuracy)
+
+
+def test_the_shipped_confidence_is_each_rules_measured_precision(dev_site: Path) -> None:
+    """A changed rule changes its precision: `hqfacts eval --write-confidence` must be run again."""
+    gold = load_gold(SHARED / "gold" / "dev.jsonl", load_article_list(SHARED / "gold" / "dev_articles.txt"))
+    predicted = predict_site(sorted(gold), dev_site, "html" if html_parser() is not None else "posts")
+    assert rule_confidence(rule_scores(score(gold, predicted))) == RULE_PRECISION

@@ -11,11 +11,13 @@ state the same number.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 
 from services.common.facts import Fact, Kind, TargetType
@@ -33,7 +35,24 @@ from services.extractor.domain.subjects import (
     province_of,
 )
 
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.4.0"
+
+# Each rule's precision on the dev gold, measured by `hqfacts eval --write-confidence` (smoothed: a rule
+# seen a few times is not called certain); a fact's confidence is its rule's. A rule dev never exercised
+# gets 0.5: nothing is known about it.
+RULE_PRECISION_FILE = Path(__file__).with_name("rule_precision.json")
+UNMEASURED_RULE_CONFIDENCE = 0.5
+
+
+def _load_rule_precision() -> dict[str, float]:
+    try:
+        table = json.loads(RULE_PRECISION_FILE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return {str(rule): float(value) for rule, value in table.items()}
+
+
+RULE_PRECISION: dict[str, float] = _load_rule_precision()
 
 Family = Literal[
     "budget",
@@ -388,6 +407,7 @@ class _Reading:
     assigned_by: str | None = None
     comparison: bool = False
     compared_period: PeriodMention | None = None  # "so với năm 2019 (X)": the period the value is for
+    rule: str = ""  # which reading made it (see RULES): the provenance a fact carries
 
 
 def _resolve_mention(mention: SubjectMention, state: _State) -> str | None:
@@ -927,6 +947,8 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
         )
         if subject is None:
             continue
+        # A subject named in the sentence before the number reads more surely than one carried from before.
+        named_subject = any(start < quantity.start and s == subject for start, _, s in subjects)
         period: tuple[date, date | None] | None
         derived = reading.metric == "budget_revenue_attainment" or reading.metric.endswith("_change")
         if derived and governing is not None:
@@ -957,6 +979,7 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
                 target_type=reading.target_type,
                 assigned_by=reading.assigned_by,
                 evidence=sentence,
+                rule=f"{reading.rule}/{'named' if named_subject else 'carried'}",
             )
         )
         if reading.unit == "USD" and first_usd_family is None and not reading.comparison:
@@ -1175,7 +1198,14 @@ def _read_quantity(
         # "tăng ... so với cùng kỳ, từ 306 DN lên 334 DN": the first is the figure of the period compared with
         compared = bool(_FROM_BEFORE.search(segment) and _TO_AFTER.match(after))
         return _Reading(
-            metric, kind, value, "count", quantity.bound, family="count:" + metric, comparison=compared
+            metric,
+            kind,
+            value,
+            "count",
+            quantity.bound,
+            family="count:" + metric,
+            comparison=compared,
+            rule="count-from" if compared else "count",
         )
     if not quantity.scaled and quantity.unit is None:
         return None
@@ -1209,12 +1239,15 @@ def _read_quantity(
             usd = replace(usd, compared_period=compared_period)
         return usd
     found = _money_family(before, _blank_parentheses(clause), state, block)
+    rule = "amount"
     if found is None and _PAREN_AFTER_UNIT.search(segment):
         # "...; Chi cục X (11.500 tỷ đồng)": a bracketed amount after a unit takes the sentence's cue.
         clause = before
         found = _money_family(before, _blank_parentheses(before), state, block)
+        rule = "amount-bracket"
     if found is None and list_family is not None and scope_from > 0:
         found = (list_family, scope_from)  # a list item: its unit, then the number, the metric implied
+        rule = "amount-list-item"
     if found is None:
         return None
     family, cue_position = found
@@ -1259,6 +1292,7 @@ def _read_quantity(
         assigned_by=assigned,
         comparison=comparison,
         compared_period=compared_period,
+        rule="amount-compared" if comparison else rule,
     )
 
 
@@ -1375,18 +1409,21 @@ def _read_usd(
         if named_next in ("export_turnover", "import_turnover"):
             family = named_next
     window_start = cue_position if family else len(clause) - len(segment) + 30
+    rule = "usd"
     if family is None:
         family, _ = _trade_family_at(before)
     if family is None:
         following = sentence[quantity.end : quantity.end + 60]
         following = re.split(r"trong\s+đó|[;]", following, maxsplit=1, flags=re.IGNORECASE)[0]
         family, _ = _trade_family_at(following)
+        rule = "usd-named-after"
     if (
         family is None
         and state.trade_family_block == block
         and state.trade_family_sentence == state.sentence_index - 1
     ):
         family = state.trade_family
+        rule = "usd-carried"
     if family is None:
         return None
     if (
@@ -1407,7 +1444,16 @@ def _read_usd(
         kind = "target"
     if comparison:
         kind = "actual"
-    return _Reading(metric, kind, value, "USD", quantity.bound, family=family, comparison=comparison)
+    return _Reading(
+        metric,
+        kind,
+        value,
+        "USD",
+        quantity.bound,
+        family=family,
+        comparison=comparison,
+        rule="usd-compared" if comparison else rule,
+    )
 
 
 _AMOUNT_IN = re.compile(r"\d\s*(?:%|tỷ|tỉ|triệu|nghìn|ngàn|USD)")
@@ -1586,15 +1632,19 @@ def _read_percent(
                 family=family,
                 target_type=target_type,
                 assigned_by=assigned,
+                rule="attainment" if attainment_after or in_segment else "attainment-bare",
             )
     if _SO_VOI_TARGET_AFTER.match(after):
         return None
+    rule = "change" if governing is None else "change-governed"
     if change:
         if re.search(r"giảm|sụt|thấp|ít", change.group("verb"), re.IGNORECASE):
             value = -value
     elif _RATIO_BEFORE.search(segment) and _COMPARED_AFTER.match(after):
         value = value - _HUNDRED
+        rule = "change-ratio"
     elif _REFERS_BACK.match(_last_chunk(segment).lstrip(" (")):
+        rule = "change-refers-back"
         # "giảm 13.267 tỷ đồng (tương ứng 21%)": the percentage of the difference named just before.
         difference = _DIFFERENCE_VERB.findall(clause[: len(clause) - len(segment)][-50:])
         if not difference:
@@ -1603,6 +1653,7 @@ def _read_percent(
             value = -value
     elif _COORDINATED_CHANGE.match(segment) and _COMPARED_AFTER.match(after):
         # "giảm 7% so với tháng trước và 11% so với cùng kỳ": the verb of the first serves the second.
+        rule = "change-coordinated"
         verbs = _CHANGE_VERB.findall(clause[: len(clause) - len(segment)][-60:])
         if not verbs:
             return None
@@ -1614,7 +1665,9 @@ def _read_percent(
     if metric is None:
         return None
     change_target_type = governing.target_type if governing is not None and kind == "target" else None
-    return _Reading(metric, kind, value, "percent", bound, family=family, target_type=change_target_type)
+    return _Reading(
+        metric, kind, value, "percent", bound, family=family, target_type=change_target_type, rule=rule
+    )
 
 
 _COORDINATED_CHANGE = re.compile(r"^\s*so\s+với[^,;%]*?\s(?:và|cũng\s+như)\s*$", re.IGNORECASE)
@@ -1729,5 +1782,6 @@ def extract_facts(article: Article) -> list[Fact]:
             continue
         seen.add(fact.identity())
         seen.add(stated)
-        result.append(fact)
+        confidence = RULE_PRECISION.get(fact.rule or "", UNMEASURED_RULE_CONFIDENCE)
+        result.append(replace(fact, confidence=confidence))
     return result
