@@ -16,7 +16,7 @@ from services.crawler.adapters.fetcher import Fetcher
 from services.crawler.adapters.publisher import Publisher
 from services.crawler.adapters.state import StateStore
 from services.crawler.config import CrawlConfig, CrawlerSettings
-from services.crawler.engine import Crawler, Stats
+from services.crawler.engine import Crawler, Stats, scope_of
 from services.crawler.progress import report
 
 log = logging.getLogger("hqfacts.crawler")
@@ -31,16 +31,21 @@ async def run_crawl(settings: CrawlerSettings, config: CrawlConfig) -> Stats:
     await asyncio.to_thread(store.check_schema)
     if not await asyncio.to_thread(store.acquire):
         raise click.ClickException(f"another crawler is running on state {config.state_name!r}")
-    trusted = frozenset(h.lower() for h in config.allow_hosts)
+    crawler_scope = scope_of(config)
+    # Private/loopback addresses only with --allow-private, and then only for the hosts in scope.
+    trusted = crawler_scope.allowed_hosts if config.allow_private else frozenset()
     fetcher = Fetcher(
         user_agent=config.user_agent,
         trusted_hosts=trusted,
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
         max_body_bytes=config.max_body_bytes,
+        deadline=config.request_deadline,
+        min_rate=config.min_transfer_rate,
+        min_rate_grace=config.min_rate_grace,
     )
     publisher = Publisher(settings.model_copy(), config.state_name)
-    crawler = Crawler(config, store, fetcher, publisher)
+    crawler = Crawler(config, store, fetcher, publisher, crawler_scope)
     health = start_health_server(settings.health_host, settings.health_port, lambda: crawler.writer.healthy)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -72,7 +77,12 @@ async def run_crawl(settings: CrawlerSettings, config: CrawlConfig) -> Stats:
     "--allow-host",
     "allow_hosts",
     multiple=True,
-    help="also crawl this host; allows its private/loopback addresses too (repeatable)",
+    help="also crawl this origin: HOST (ports 80/443), HOST:PORT or SCHEME://HOST[:PORT] (repeatable)",
+)
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="let in-scope hosts resolve to private/loopback addresses (local test sites; off for the web)",
 )
 @click.option("--delay", type=float, default=None, help="minimum seconds between requests to one host")
 @click.option("--max-pages", type=int, default=None, help="stop after this many requests")
@@ -84,6 +94,7 @@ async def run_crawl(settings: CrawlerSettings, config: CrawlConfig) -> Stats:
 def crawl_command(
     seeds: tuple[str, ...],
     allow_hosts: tuple[str, ...],
+    allow_private: bool,
     delay: float | None,
     max_pages: int | None,
     until_idle: bool,
@@ -99,6 +110,7 @@ def crawl_command(
         settings,
         list(seeds),
         allow_hosts=list(allow_hosts),
+        allow_private=allow_private,
         delay=delay,
         max_pages=max_pages,
         until_idle=until_idle,
@@ -113,6 +125,9 @@ def crawl_command(
     stats = asyncio.run(run_crawl(settings, config))
     if stats.parked:
         log.warning("some URLs were parked; see `hqfacts crawl-status`", extra={"parked": stats.parked})
+    if stats.stop_reason == "error":
+        # A script or an orchestrator must not take a crashed crawl for a finished one.
+        raise SystemExit(1)
 
 
 @click.command("crawl-status")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.common.kafka import MAX_REQUEST_BYTES
 from services.common.settings import Settings
+from services.crawler.domain.page import DEFAULT_MAX_HTML_DEPTH
 from services.crawler.domain.policy import PacePolicy, RetryPolicy, RevisitPolicy
+from services.crawler.domain.scope import DEFAULT_MAX_SEGMENT_REPEATS, DEFAULT_MAX_URL_BYTES
 
 
 class CrawlerSettings(Settings):
@@ -20,6 +23,14 @@ class CrawlerSettings(Settings):
     robots_ttl_seconds: float = 86_400.0
     revisit_listing_seconds: float = 6 * 3600.0
     revisit_article_seconds: float = 30 * 86_400.0
+    # Budgets against hostile sites (docs/security.md).
+    request_deadline_seconds: float = 120.0  # a whole request, headers to last byte
+    min_transfer_rate: float = 1024.0  # bytes/s averaged over the body, checked after the grace period
+    min_rate_grace_seconds: float = 10.0
+    max_url_bytes: int = DEFAULT_MAX_URL_BYTES
+    max_urls_per_host: int = 100_000  # URLs one crawl state may ever queue for one host
+    max_segment_repeats: int = DEFAULT_MAX_SEGMENT_REPEATS
+    max_html_depth: int = DEFAULT_MAX_HTML_DEPTH
 
 
 @dataclass
@@ -27,6 +38,7 @@ class CrawlConfig:
     seeds: list[str]
     state_name: str = "default"
     allow_hosts: list[str] = field(default_factory=list)
+    allow_private: bool = False  # in-scope hosts may resolve to private/loopback addresses (tests, LAN)
     delay: float = 1.0
     max_pages: int | None = None
     until_idle: bool = False
@@ -37,6 +49,16 @@ class CrawlConfig:
     read_timeout: float = 30.0
     max_redirects: int = 5
     max_depth: int = 50
+    request_deadline: float = 120.0
+    min_transfer_rate: float = 1024.0
+    min_rate_grace: float = 10.0
+    max_url_bytes: int = DEFAULT_MAX_URL_BYTES
+    max_urls_per_host: int = 100_000
+    max_segment_repeats: int = DEFAULT_MAX_SEGMENT_REPEATS
+    max_html_depth: int = DEFAULT_MAX_HTML_DEPTH
+    # An event over this is published without its body (like a body over the cap): Kafka refuses
+    # messages over MAX_REQUEST_BYTES, and JSON escapes can make a body several times its size.
+    max_event_bytes: int = MAX_REQUEST_BYTES - 64 * 1024
     robots_ttl: float = 86_400.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     revisit: RevisitPolicy = field(default_factory=RevisitPolicy)
@@ -59,6 +81,13 @@ class CrawlConfig:
             read_timeout=s.read_timeout,
             max_redirects=s.max_redirects,
             max_depth=s.max_depth,
+            request_deadline=s.request_deadline_seconds,
+            min_transfer_rate=s.min_transfer_rate,
+            min_rate_grace=s.min_rate_grace_seconds,
+            max_url_bytes=s.max_url_bytes,
+            max_urls_per_host=s.max_urls_per_host,
+            max_segment_repeats=s.max_segment_repeats,
+            max_html_depth=s.max_html_depth,
             robots_ttl=s.robots_ttl_seconds,
             retry=RetryPolicy(
                 max_attempts=s.max_attempts, base=s.retry_base_seconds, cap=s.retry_cap_seconds

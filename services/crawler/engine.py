@@ -16,20 +16,29 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from aiokafka.structs import RecordMetadata
 
 from services.common.events import PageRole, RawPage
 from services.crawler import metrics
 from services.crawler.adapters.fetcher import Fetcher, FetchResult
 from services.crawler.adapters.publisher import Publisher
-from services.crawler.adapters.state import Batch, NewUrl, StateStore, UrlRow, UrlUpdate
+from services.crawler.adapters.state import (
+    Batch,
+    NewUrl,
+    StateStore,
+    UrlRow,
+    UrlUpdate,
+    data_error_reason,
+)
 from services.crawler.config import CrawlConfig
-from services.crawler.domain.page import analyse, content_hash
+from services.crawler.domain.isolation import write_isolating
+from services.crawler.domain.page import PageRefusedError, analyse, content_hash
 from services.crawler.domain.parse import RobotsRules, decode_body, sniff_charset
 from services.crawler.domain.policy import RETRYABLE_STATUSES, HostPace, parse_retry_after
 from services.crawler.domain.scope import Scope, Verdict, guess_role, is_pagination, page_number, priority
@@ -96,6 +105,7 @@ class Stats:
     finalized: int = 0
     refused: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
+    stop_reason: str = ""
 
     def snapshot(self) -> dict[str, object]:
         elapsed = max(1e-6, time.monotonic() - self.started)
@@ -124,6 +134,7 @@ class Writer:
         self.acks: list[tuple[asyncio.Future[RecordMetadata], UrlUpdate]] = []
         self.checkpoints: dict[tuple[str, int], int] = {}
         self.healthy = True
+        self.rejected = 0  # rows PostgreSQL refused (data errors): parked or dropped, never retried
         self._lock = asyncio.Lock()
 
     def pending(self) -> bool:
@@ -149,7 +160,12 @@ class Writer:
             self.acks = waiting
             if batch:
                 try:
-                    await asyncio.to_thread(self.store.write, batch)
+                    try:
+                        await asyncio.to_thread(self.store.write, batch)
+                    except Exception as exc:
+                        if data_error_reason(exc) is None:
+                            raise
+                        batch.updates = await asyncio.to_thread(self._write_isolating, batch)
                 except Exception:
                     # Keep everything for the next attempt: nothing is marked done before it is written.
                     self.new_urls = batch.new_urls + self.new_urls
@@ -162,6 +178,43 @@ class Writer:
                 for upd in batch.updates:
                     self.on_final(upd)
             return failed
+
+    def _write_isolating(self, batch: Batch) -> list[UrlUpdate]:
+        """The batch hit rejected data: write it in halves until the bad rows are alone, park those rows
+        with the reason, write the rest. Returns the updates as finally written (for ``on_final``)."""
+        items: list[NewUrl | UrlUpdate] = [*batch.new_urls, *batch.updates]  # new rows before updates
+
+        def write(chunk: Sequence[NewUrl | UrlUpdate]) -> None:
+            self.store.write(
+                Batch(
+                    new_urls=[i for i in chunk if isinstance(i, NewUrl)],
+                    updates=[i for i in chunk if isinstance(i, UrlUpdate)],
+                )
+            )
+
+        rejected = write_isolating(items, write, data_error_reason)
+        bad = {id(item) for item, _ in rejected}
+        written = [u for u in batch.updates if id(u) not in bad]
+        for item, reason in rejected:
+            self.rejected += 1
+            log.error("row rejected by the database", extra={"url": item.url[:300], "error": reason})
+            if isinstance(item, NewUrl):
+                continue  # no row can hold it: it stays unknown to the state (and refused in memory)
+            parked = UrlUpdate(
+                url=item.url,
+                state="parked",
+                role=item.role,
+                attempts=item.attempts,
+                next_at=None,
+                last_status=item.last_status,
+                last_error=reason,
+            )
+            if write_isolating([parked], write, data_error_reason):
+                log.error("could not park a rejected row", extra={"url": item.url[:300]})
+            written.append(parked)  # released in memory either way: it is never retried
+        if batch.checkpoints:
+            self.store.write(Batch(checkpoints=batch.checkpoints))
+        return written
 
 
 class Crawler:
@@ -177,11 +230,12 @@ class Crawler:
         self.store = store
         self.fetcher = fetcher
         self.publisher = publisher
-        self.scope = scope or Scope.for_seeds(config.seeds, config.allow_hosts)
+        self.scope = scope or scope_of(config)
         self.rng = random.Random(config.seed_random)
         self.hosts: dict[str, HostState] = {}
         self.known: set[int] = set()
         self.budget_used: Counter[str] = Counter()
+        self.host_urls: Counter[str] = Counter()  # URLs ever queued per host (netloc), for the per-host cap
         self.stats = Stats()
         self.writer = Writer(store, publisher.topic, self._on_final)
         self._verdicts: dict[str, Verdict] = {}
@@ -239,6 +293,7 @@ class Crawler:
             with contextlib.suppress(asyncio.CancelledError):
                 await writer_task
             await asyncio.to_thread(self.store.finish_run, utcnow(), self.stop_reason or "stopped")
+            self.stats.stop_reason = self.stop_reason or "stopped"
         return self.stats
 
     async def _drain(self) -> None:
@@ -250,11 +305,13 @@ class Crawler:
         await self._flush()
 
     async def _load_known(self) -> None:
-        def load() -> tuple[set[int], dict[str, int]]:
-            return {hash(u) for u in self.store.known_urls()}, self.store.pattern_counts()
+        def load() -> tuple[set[int], dict[str, int], dict[str, int]]:
+            known = {hash(u) for u in self.store.known_urls()}
+            return known, self.store.pattern_counts(), self.store.host_counts()
 
-        self.known, counts = await asyncio.to_thread(load)
+        self.known, counts, hosts = await asyncio.to_thread(load)
         self.budget_used.update(counts)
+        self.host_urls.update(hosts)
 
     # -- crash recovery
     async def _recover(self) -> None:
@@ -266,9 +323,11 @@ class Crawler:
             async for pub in self.publisher.read_back({p: start.get(p, 0) for p in ends}):
                 try:
                     page = RawPage.decode(pub.value)
-                except ValueError:
+                    self._recovered_page(page)
+                except Exception:
+                    # One unreadable event must not stop the recovery of the others.
+                    log.exception("could not recover a published page", extra={"key": pub.key})
                     continue
-                self._recovered_page(page)
                 recovered += 1
             if recovered:
                 log.info("recovered published pages after a crash", extra={"recovered": recovered})
@@ -293,7 +352,12 @@ class Crawler:
             )
         if page.body is not None and page.role != "robots":
             analysis = analyse(
-                page.url, page.final_url, page.content_type, page.body.encode(page.charset, "replace")
+                page.url,
+                page.final_url,
+                page.content_type,
+                _reencode(page.body, page.charset),
+                max_html_depth=self.cfg.max_html_depth,
+                max_url_bytes=self.cfg.max_url_bytes,
             )
             self._discover_links(row, analysis.links)
         self.writer.updates.append(
@@ -320,6 +384,10 @@ class Crawler:
         return v
 
     def _discover(self, url: str, *, depth: int, redirects: int = 0, force_scope: bool = False) -> bool:
+        if self.scope.url_too_long(url):
+            # Before the caches and the state store: such a URL is never kept anywhere.
+            self.stats.refused["url_too_long"] += 1
+            return False
         h = hash(url)
         if h in self.known:
             return False
@@ -330,6 +398,10 @@ class Crawler:
         if depth > self.cfg.max_depth:
             self.stats.refused["depth"] += 1
             return False
+        netloc = netloc_of(url)
+        if self.host_urls[netloc] >= self.cfg.max_urls_per_host:
+            self.stats.refused["host_budget"] += 1
+            return False
         if verdict.pattern:
             budget = self.scope.budgets.get(verdict.pattern)
             if budget is not None and self.budget_used[verdict.pattern] >= budget:
@@ -337,9 +409,9 @@ class Crawler:
                 return False
             self.budget_used[verdict.pattern] += 1
         self.known.add(h)
+        self.host_urls[netloc] += 1
         role = guess_role(url)
         prio = priority(url, role)
-        netloc = netloc_of(url)
         self.writer.new_urls.append(NewUrl(url, netloc, role, verdict.pattern, prio, depth, redirects))
         self.stats.discovered += 1
         metrics.DISCOVERED.inc()
@@ -388,7 +460,15 @@ class Crawler:
         """Fetch one URL at a time; the previous page is processed while the next request is in flight."""
         try:
             while not self.stopping and not hs.gave_up:
-                if not await self._ensure_robots(hs):
+                try:
+                    if not await self._ensure_robots(hs):
+                        continue
+                except Exception:
+                    # A robots.txt we cannot handle: this host is left for this run, the others go on.
+                    log.exception(
+                        "robots.txt handling failed: host given up for this run", extra={"host": netloc}
+                    )
+                    hs.gave_up = True
                     continue
                 row = await self._next_item(netloc, hs)
                 if row is None:
@@ -400,12 +480,17 @@ class Crawler:
                     continue
                 hs.busy = True
                 try:
-                    result = await self._fetch_one(hs, row)
+                    try:
+                        result = await self._fetch_one(hs, row)
+                    except Exception as exc:
+                        log.exception("fetching a URL failed", extra={"url": row.url})
+                        self._park(row, None, _describe(exc))
+                        result = None
                     if hs.processing is not None:
                         await hs.processing
                         hs.processing = None
                     if result is not None:
-                        hs.processing = asyncio.create_task(self._handle(hs, row, result))
+                        hs.processing = asyncio.create_task(self._handle_isolated(hs, row, result))
                 finally:
                     hs.busy = False
             if hs.processing is not None:
@@ -597,11 +682,30 @@ class Crawler:
         hs.items[row.url] = row
         heapq.heappush(hs.queue, (row.priority, row.seq, row.url))
 
+    async def _handle_isolated(self, hs: HostState, row: UrlRow, result: FetchResult) -> None:
+        """Any failure while handling one response is that URL's failure: it is parked with the reason."""
+        try:
+            await self._handle(hs, row, result)
+        except PageRefusedError as exc:
+            self._park(row, result.status, str(exc))
+        except Exception as exc:
+            log.exception("handling a page failed", extra={"url": row.url})
+            self._park(row, result.status, _describe(exc))
+
+    def _park(self, row: UrlRow, status: int | None, error: str, attempts: int | None = None) -> None:
+        self.stats.parked += 1
+        metrics.PARKED.inc()
+        log.warning("parked", extra={"url": row.url, "attempts": attempts or row.attempts, "error": error})
+        self._final(row, "parked", row.role, status, error, attempts=attempts or row.attempts)
+
     async def _handle(self, hs: HostState, row: UrlRow, result: FetchResult) -> None:
         status = result.status
         now = utcnow()
         if result.blocked:
             self._final(row, "skipped", row.role, None, result.error)
+            return
+        if result.permanent:
+            self._park(row, status, result.error or "cannot be fetched")
             return
         if status in (429, 503):
             # 429 is the server asking us to slow down, not a failure of this URL: it does not use up tries.
@@ -631,7 +735,19 @@ class Crawler:
         if result.body is None:
             self._final(row, "skipped", row.role, status, result.error or "no body")
             return
-        analysis = analyse(row.url, row.url, h.get("content-type"), result.body, h.get("x-robots-tag"))
+        # Parsing is CPU work: off the event loop, so one big page does not stall every other host.
+        analysis = await asyncio.to_thread(
+            analyse,
+            row.url,
+            row.url,
+            h.get("content-type"),
+            result.body,
+            h.get("x-robots-tag"),
+            max_html_depth=self.cfg.max_html_depth,
+            max_url_bytes=self.cfg.max_url_bytes,
+        )
+        if analysis.long_links:
+            self.stats.refused["url_too_long"] += analysis.long_links
         self._discover_links(row, analysis.links)
         if analysis.canonical is not None and self._verdict(analysis.canonical).ok:
             # A duplicate of another URL: fetch that one instead (once), publish nothing under this key.
@@ -692,10 +808,7 @@ class Crawler:
         attempts = row.attempts + (1 if count else 0)
         delay = self.cfg.retry.next_try(attempts, self.rng) if count else 0.0
         if delay is None:
-            self.stats.parked += 1
-            metrics.PARKED.inc()
-            log.warning("parked", extra={"url": row.url, "attempts": attempts, "error": error})
-            self._final(row, "parked", row.role, status, error, attempts=attempts)
+            self._park(row, status, error, attempts)
             return
         delay = max(delay, wait or 0.0)
         self.stats.retried += 1
@@ -755,7 +868,23 @@ class Crawler:
             now,
             published=True,
         )
-        fut = await self.publisher.send(row.url, event.encode(), role)
+        value = event.encode()
+        if len(value) > self.cfg.max_event_bytes:
+            # JSON escapes can grow a body several times (3 MiB of control bytes: ~19 MB), past what Kafka
+            # takes: the page is published like a body over the cap, without its text.
+            log.warning("event too big: published without body", extra={"url": row.url, "bytes": len(value)})
+            event = event.model_copy(update={"body": None, "truncated": True})
+            value = event.encode()
+        try:
+            fut = await self.publisher.send(row.url, value, role)
+        except MessageSizeTooLargeError as exc:
+            self._park(row, event.status, f"event refused by Kafka: {exc}")
+            return
+        except KafkaError as exc:
+            # Not this page's fault (the broker): it is tried again later, a bounded number of times.
+            hs = self._host_for(netloc_of(row.url), row.url)
+            self._retry(hs, row, event.status, f"publish failed: {exc!r}", None, count=True)
+            return
         self.writer.acks.append((fut, update))
         self.stats.published += 1
         metrics.PUBLISHED.labels(role).inc()
@@ -870,6 +999,28 @@ class Crawler:
                     self.request_stop("idle")
 
 
+def scope_of(config: CrawlConfig) -> Scope:
+    return Scope.for_seeds(
+        config.seeds,
+        config.allow_hosts,
+        max_url_bytes=config.max_url_bytes,
+        max_segment_repeats=config.max_segment_repeats,
+    )
+
+
+def _reencode(text: str, charset: str) -> bytes:
+    """The body as it was fetched (analyse sniffs the charset again from the content type)."""
+    try:
+        return text.encode(charset, "replace")
+    except (LookupError, UnicodeError, ValueError):
+        return text.encode("utf-8")
+
+
+def _describe(exc: BaseException) -> str:
+    """A parking reason: the exception's type and (the start of) its message."""
+    return f"{type(exc).__name__}: {str(exc)[:300]}"
+
+
 def _page_role(role: str) -> PageRole:
     allowed: tuple[PageRole, ...] = ("article", "listing", "feed", "sitemap", "robots", "other")
     for r in allowed:
@@ -878,4 +1029,4 @@ def _page_role(role: str) -> PageRole:
     return "other"
 
 
-__all__ = ["Crawler", "HostState", "Stats", "host_of"]
+__all__ = ["Crawler", "HostState", "Stats", "host_of", "scope_of"]

@@ -39,8 +39,7 @@ def loopback_crawl_args(base: str, state: str, progress: str = "none") -> list[s
     return [
         "--seed",
         base + "/",
-        "--allow-host",
-        "127.0.0.1",
+        "--allow-private",
         "--delay",
         "0",
         "--until-idle",

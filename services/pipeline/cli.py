@@ -54,7 +54,7 @@ def run_local_pipeline(
 ) -> None:
     """Workers up, crawl the site with a fresh crawl state, wait until every fact is stored."""
     start_workers(group, settings, extractor_port=settings.health_port, store_port=None)
-    crawl_args = ["--allow-host", "127.0.0.1", "--delay", "0", "--state-name", f"demo-{uuid.uuid4().hex[:8]}"]
+    crawl_args = ["--allow-private", "--delay", "0", "--state-name", f"demo-{uuid.uuid4().hex[:8]}"]
     run_crawl(group, settings, [site_url + "/"], crawl_args, timeout=crawl_timeout)
     wait_pipeline_drained(group, settings, timeout=drain_timeout)
 

@@ -68,8 +68,7 @@ def crawl(
     args = [
         "--seed",
         seed or srv.base + "/",
-        "--allow-host",
-        "127.0.0.1",
+        "--allow-private",
         "--until-idle",
         "--state-name",
         state,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.crawler.domain.scope import Scope, guess_role, priority, url_pattern
+from services.crawler.domain.scope import Scope, Verdict, guess_role, priority, url_pattern
 from services.crawler.domain.urls import canonicalize
 
 
@@ -92,10 +92,50 @@ def test_scope(url: str, ok: bool, pattern: str) -> None:
 
 
 def test_explicit_hosts_join_the_allowlist() -> None:
-    scope = Scope.for_seeds(["http://127.0.0.1:8000/"], ["Example.org"])
+    scope = Scope.for_seeds(["http://127.0.0.1:8000/"], ["Example.org", "intranet.example:8080"])
     assert scope.host_allowed("http://example.org/x")
-    assert scope.host_allowed("http://127.0.0.1:9999/")
+    assert scope.host_allowed("https://example.org/x")
+    assert scope.host_allowed("https://intranet.example:8080/x")
     assert not scope.host_allowed("http://localhost:8000/")
+
+
+def test_scope_is_scheme_host_and_port() -> None:
+    # --allow-host 127.0.0.1 used to put the local Kafka, PostgreSQL and metrics ports in scope.
+    scope = Scope.for_seeds(["http://127.0.0.1:8000/"], ["127.0.0.1"])
+    assert scope.host_allowed("http://127.0.0.1:8000/a")
+    for url in ("http://127.0.0.1:29092/", "http://127.0.0.1:55432/", "http://127.0.0.1:9101/metrics"):
+        assert not scope.host_allowed(url), url
+        assert scope.check(url).pattern == "offsite"
+    assert not scope.host_allowed("https://127.0.0.1:8000/")  # another scheme on a non-default port
+    web = Scope.for_seeds(["https://hddtvn.com/"])
+    assert web.host_allowed("http://hddtvn.com/a/")  # http <-> https on the default ports
+    assert not web.host_allowed("https://hddtvn.com:8443/a/")
+    only_https = Scope.for_seeds(["https://a.example/"], ["https://b.example:8443"])
+    assert only_https.host_allowed("https://b.example:8443/")
+    assert not only_https.host_allowed("http://b.example:8443/")
+    assert only_https.allowed_hosts >= {"a.example", "www.a.example", "b.example"}
+
+
+def test_long_urls_and_repeated_segments_are_refused() -> None:
+    long_url = "https://hddtvn.com/" + "a" * 3000
+    assert SCOPE.check(long_url) == Verdict(False, "url_too_long", "URL over 2048 bytes")
+    assert SCOPE.check("https://hddtvn.com/x/x/x/").pattern == "repeated_path"
+    assert SCOPE.check("https://hddtvn.com/a/b/a/b/a/b/").pattern == "repeated_path"
+    assert SCOPE.check("https://hddtvn.com/a/b/a/b/").ok
+    assert SCOPE.check("https://hddtvn.com/2021/01/01/").pattern == "archive_day"  # not a repetition trap
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://h.com/a;jsessionid=0AB12?x=1", "https://h.com/a?x=1"),
+        ("https://h.com/a;JSESSIONID=0AB12/b/", "https://h.com/a/b/"),
+        ("https://h.com/a/?PHPSESSID=abc&x=1", "https://h.com/a/?x=1"),
+        ("https://h.com/a/?sid=1&sessionid=2&session_id=3&id=4", "https://h.com/a/?id=4"),
+    ],
+)
+def test_session_parameters_are_dropped(raw: str, expected: str) -> None:
+    assert canonicalize(raw) == expected
 
 
 def test_roles_and_priorities() -> None:

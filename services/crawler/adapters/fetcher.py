@@ -19,11 +19,16 @@ import httpx
 from httpcore._backends.auto import AutoBackend
 
 from services.crawler.domain.addresses import is_public_address, may_connect
+from services.crawler.domain.encoding import BodyDecoder, EncodingRefusedError, parse_content_encoding
 from services.crawler.domain.parse import is_kept_type
 
 
 class BlockedAddressError(Exception):
     """The host resolved only to addresses the crawler must not connect to."""
+
+
+class TooSlowError(Exception):
+    """The server sends the body slower than the minimum transfer rate."""
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -83,6 +88,7 @@ class FetchResult:
     body_bytes: int = 0
     error: str | None = None
     blocked: bool = False  # refused by the address guard: permanent, no retry
+    permanent: bool = False  # this URL cannot be fetched (invalid URL, refused encoding): park, no retry
     elapsed: float = 0.0
     wait: float | None = None  # set by the crawler: how long the host must rest after this answer
 
@@ -119,8 +125,14 @@ class Fetcher:
         read_timeout: float = 30.0,
         max_body_bytes: int = 4 * 1024 * 1024,
         max_connections: int = 20,
+        deadline: float = 120.0,
+        min_rate: float = 1024.0,
+        min_rate_grace: float = 10.0,
     ) -> None:
         self.max_body_bytes = max_body_bytes
+        self.deadline = deadline
+        self.min_rate = min_rate
+        self.min_rate_grace = min_rate_grace
         transport = httpx.AsyncHTTPTransport(retries=0, limits=httpx.Limits(max_connections=max_connections))
         # httpx does not expose the network backend: swap in a pool that uses the guarded one.
         transport._pool = httpcore.AsyncConnectionPool(
@@ -157,47 +169,70 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         started = time.monotonic()
-        try:
-            async with self._client.stream("GET", url, headers=headers) as resp:
-                kept = {k: resp.headers[k] for k in _KEPT_HEADERS if k in resp.headers}
-                result = FetchResult(url=url, status=resp.status_code, headers=kept)
-                if resp.status_code == 200:
-                    if is_kept_type(kept.get("content-type"), robots=robots):
-                        await self._read_body(resp, result)
-                    else:  # only HTML/XML is kept: do not download the rest
-                        result.error = f"content type not kept: {kept.get('content-type')}"
 
+        def failed(error: str, *, blocked: bool = False, permanent: bool = False) -> FetchResult:
+            elapsed = time.monotonic() - started
+            return FetchResult(url, None, error=error, elapsed=elapsed, blocked=blocked, permanent=permanent)
+
+        try:
+            # The per-read timeout alone lets a server trickle one byte a second for ever: the whole
+            # request has a deadline, and the body a minimum rate.
+            async with asyncio.timeout(self.deadline):
+                result = await self._request(url, headers, robots, started)
         except BlockedAddressError as exc:
-            return FetchResult(
-                url=url, status=None, error=str(exc), blocked=True, elapsed=time.monotonic() - started
-            )
+            return failed(str(exc), blocked=True)
+        except TimeoutError:
+            return failed(f"timeout: request deadline of {self.deadline:g} s")
         except httpx.TimeoutException as exc:
-            return FetchResult(
-                url=url,
-                status=None,
-                error=f"timeout: {type(exc).__name__}",
-                elapsed=time.monotonic() - started,
-            )
+            return failed(f"timeout: {type(exc).__name__}")
+        except TooSlowError as exc:
+            return failed(str(exc))
+        except EncodingRefusedError as exc:
+            return failed(str(exc), permanent=True)
         except (httpx.HTTPError, OSError) as exc:
-            return FetchResult(
-                url=url, status=None, error=f"{type(exc).__name__}: {exc}", elapsed=time.monotonic() - started
-            )
+            return failed(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # e.g. httpx.InvalidURL: this URL's failure, not the crawler's
+            return failed(f"{type(exc).__name__}: {str(exc)[:500]}", permanent=True)
         result.elapsed = time.monotonic() - started
         return result
 
-    async def _read_body(self, resp: httpx.Response, result: FetchResult) -> None:
-        """Stream the body, stop reading past the size cap (the rest is never downloaded)."""
+    async def _request(self, url: str, headers: dict[str, str], robots: bool, started: float) -> FetchResult:
+        async with self._client.stream("GET", url, headers=headers) as resp:
+            kept = {k: resp.headers[k] for k in _KEPT_HEADERS if k in resp.headers}
+            result = FetchResult(url=url, status=resp.status_code, headers=kept)
+            if resp.status_code == 200:
+                if is_kept_type(kept.get("content-type"), robots=robots):
+                    await self._read_body(resp, result, started)
+                else:  # only HTML/XML is kept: do not download the rest
+                    result.error = f"content type not kept: {kept.get('content-type')}"
+        return result
+
+    async def _read_body(self, resp: httpx.Response, result: FetchResult, started: float) -> None:
+        """Stream the body, stop reading past the size cap (the rest is never downloaded).
+
+        The raw bytes are decoded here, not by httpx: one layer of gzip/deflate, with an output limit, so
+        the cap applies to the decoded size too.
+        """
         declared = resp.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             result.truncated, result.body_bytes = True, int(declared)
             return
+        coding = parse_content_encoding(resp.headers.get("content-encoding"))
+        decoder = BodyDecoder(coding, self.max_body_bytes)
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                result.truncated, result.body_bytes = True, size
+        received = 0
+        async for raw in resp.aiter_raw():
+            received += len(raw)
+            chunks.append(decoder.feed(raw))
+            if decoder.over_limit or received > self.max_body_bytes:
+                result.truncated, result.body_bytes = True, max(decoder.produced, received)
                 return
-            chunks.append(chunk)
+            elapsed = time.monotonic() - started
+            if elapsed > self.min_rate_grace and received / elapsed < self.min_rate:
+                raise TooSlowError(f"too slow: {received / elapsed:.0f} B/s after {elapsed:.1f} s")
+        chunks.append(decoder.finish())
+        if decoder.over_limit:
+            result.truncated, result.body_bytes = True, decoder.produced
+            return
         result.body = b"".join(chunks)
-        result.body_bytes = size
+        result.body_bytes = decoder.produced

@@ -6,6 +6,7 @@ so a page's discovered links are durable no later than the page itself.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,29 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
 from services.crawler.adapters.state_tables import crawl_checkpoints, crawl_states, crawl_urls
+from services.crawler.domain.isolation import is_data_error
+
+
+def url_hash(url: str) -> bytes:
+    """The unique key of a URL in its crawl state (migration 0003; same as SQL sha256(convert_to(url))."""
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).digest()
+
+
+def data_error_reason(exc: BaseException) -> str | None:
+    """Why PostgreSQL (or the driver) refused the data itself, or None for any other failure.
+
+    SQLSTATE classes 22, 23 and 54 are rejected data: the same rows can never be written, so they are
+    isolated and parked instead of retried (a retry loop froze the whole crawl state).
+    """
+    if not isinstance(exc, sa.exc.DBAPIError) or exc.connection_invalidated:
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    # psycopg refuses some values before sending them (a NUL in text): a DataError without SQLSTATE.
+    if is_data_error(sqlstate) or (sqlstate is None and isinstance(exc, sa.exc.DataError)):
+        message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        return f"rejected by the database ({sqlstate or 'data'}): {message}"[:300]
+    return None
 
 
 @dataclass(slots=True)
@@ -115,7 +139,11 @@ class Batch:
 
 _UPDATE = (
     sa.update(crawl_urls)
-    .where(crawl_urls.c.crawl == sa.bindparam("b_crawl"), crawl_urls.c.url == sa.bindparam("b_url"))
+    .where(
+        crawl_urls.c.crawl == sa.bindparam("b_crawl"),
+        crawl_urls.c.url_hash == sa.bindparam("b_url_hash"),
+        crawl_urls.c.url == sa.bindparam("b_url"),
+    )
     .values(
         state=sa.bindparam("b_state"),
         role=sa.bindparam("b_role"),
@@ -223,6 +251,16 @@ class StateStore:
             ).rowcount
         return int(n or 0)
 
+    def host_counts(self) -> dict[str, int]:
+        """URLs per host (netloc) in this crawl state: the per-host budget counts from here on a resume."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(crawl_urls.c.host, sa.func.count())
+                .where(crawl_urls.c.crawl == self.crawl)
+                .group_by(crawl_urls.c.host)
+            )
+            return {h: int(n) for h, n in rows}
+
     def queued_hosts(self) -> list[str]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -254,7 +292,7 @@ class StateStore:
             for i in range(0, len(urls), 1000):
                 for r in conn.execute(
                     sa.select(*_url_row_columns(), c.state).where(
-                        c.crawl == self.crawl, c.url.in_(urls[i : i + 1000])
+                        c.crawl == self.crawl, c.url_hash.in_([url_hash(u) for u in urls[i : i + 1000]])
                     )
                 ):
                     out[r.url] = _url_row(r)
@@ -321,11 +359,12 @@ class StateStore:
         with self.engine.begin() as conn:
             if batch.new_urls:
                 conn.execute(
-                    pg_insert(crawl_urls).on_conflict_do_nothing(index_elements=["crawl", "url"]),
+                    pg_insert(crawl_urls).on_conflict_do_nothing(index_elements=["crawl", "url_hash"]),
                     [
                         {
                             "crawl": self.crawl,
                             "url": n.url,
+                            "url_hash": url_hash(n.url),
                             "host": n.host,
                             "role": n.role,
                             "pattern": n.pattern,
@@ -344,6 +383,7 @@ class StateStore:
                         {
                             "b_crawl": self.crawl,
                             "b_url": u.url,
+                            "b_url_hash": url_hash(u.url),
                             "b_state": u.state,
                             "b_role": u.role,
                             "b_attempts": u.attempts,

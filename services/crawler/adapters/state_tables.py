@@ -1,4 +1,4 @@
-"""The crawler's persisted state (migration 0002_crawl_state), on the shared metadata.
+"""The crawler's persisted state (migrations 0002_crawl_state, 0003_crawl_url_hash), on the shared metadata.
 
 Every row carries ``crawl``: the crawl-state name (``--state-name`` / HQ_CRAWL_STATE), so several
 independent crawls (tests, a fresh re-crawl) share the tables without seeing each other.
@@ -19,6 +19,8 @@ crawl_urls = sa.Table(
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("crawl", sa.Text, nullable=False),
     sa.Column("url", sa.Text, nullable=False),
+    # sha256(url): unique per crawl (migration 0003). An index on the URL itself fails for URLs over ~2.7 kB.
+    sa.Column("url_hash", sa.LargeBinary, nullable=False),
     sa.Column("host", sa.Text, nullable=False),
     # queued | done | parked (kept failing; last_error says why) | skipped (robots, type, dedup)
     sa.Column("state", sa.Text, nullable=False, server_default="queued"),
@@ -39,7 +41,7 @@ crawl_urls = sa.Table(
     sa.Column("fetched_at", _TS, nullable=True),
     sa.Column("published_at", _TS, nullable=True),
     sa.Column("discovered_at", _TS, nullable=False, server_default=sa.func.now()),
-    sa.UniqueConstraint("crawl", "url", name="uq_crawl_urls_crawl_url"),
+    sa.Index("uq_crawl_urls_crawl_url_hash", "crawl", "url_hash", unique=True),
     sa.Index("ix_crawl_urls_frontier", "crawl", "state", "host", "priority", "id"),
     sa.Index("ix_crawl_urls_due", "crawl", "state", "next_at"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 
@@ -43,14 +44,34 @@ def is_kept_type(content_type: str | None, *, robots: bool = False) -> bool:
     return mt in HTML_TYPES or mt in XML_TYPES or mt.endswith("+xml")
 
 
+# Python codecs that are "text encodings" to the codec registry but not document charsets: decoding a page
+# with them raises (idna, undefined) or produces nonsense (punycode, the escape codecs).
+_NOT_DOCUMENT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "raw_unicode_escape", "unicode_escape", "mbcs", "oem", "utf_7"}
+)
+
+
+def usable_charset(name: str) -> str | None:
+    """``name`` lower-cased if it is a charset a web page may be decoded with, else None."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    if info.name.replace("-", "_") in _NOT_DOCUMENT_CHARSETS:
+        return None
+    try:
+        "".encode(name)  # codecs that are not text encodings (rot13, zlib...) raise LookupError here
+    except (LookupError, ValueError, UnicodeError):
+        return None
+    return name.lower()
+
+
 def sniff_charset(content_type: str | None, body: bytes) -> str:
     """Charset from the Content-Type header, else the document's own declaration, else UTF-8."""
     for candidate in _charset_candidates(content_type, body):
-        try:
-            "".encode(candidate)
-        except LookupError:
-            continue
-        return candidate.lower()
+        usable = usable_charset(candidate)
+        if usable is not None:
+            return usable
     return "utf-8"
 
 
@@ -69,9 +90,84 @@ def _charset_candidates(content_type: str | None, body: bytes) -> list[str]:
 
 
 def decode_body(body: bytes, charset: str) -> str:
+    return decode_document(body, charset)[0]
+
+
+def decode_document(body: bytes, charset: str) -> tuple[str, str]:
+    """The text and the charset actually used: a codec that cannot decode the page falls back to UTF-8."""
     if body.startswith(b"\xef\xbb\xbf"):
-        return body[3:].decode("utf-8", "replace")
-    return body.decode(charset, "replace")
+        return body[3:].decode("utf-8", "replace"), "utf-8"
+    try:
+        return body.decode(charset, "replace"), charset
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return body.decode("utf-8", "replace"), "utf-8"
+
+
+# A tag, for the nesting estimate: closing slash, name, self-closing slash (SVG icons write <path ... />).
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+# Elements that never nest (void) or that the parser closes implicitly (optional end tags): counting them
+# would make an ordinary list of unclosed <li> or <p> look deep.
+_FLAT_TAGS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+        "param",
+        "keygen",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "option",
+        "optgroup",
+        "tr",
+        "td",
+        "th",
+        "thead",
+        "tbody",
+        "tfoot",
+        "colgroup",
+        "caption",
+        "rb",
+        "rt",
+        "rp",
+        "html",
+        "head",
+        "body",
+    ]
+)
+
+
+def html_depth(text: str, limit: int) -> int:
+    """How deep the document's elements nest (an estimate from its tags), stopping once past ``limit``.
+
+    The HTML parser's cost grows quadratically with nesting (100k nested <div>: ~30 s), so a page deeper
+    than its budget is refused before it is parsed.
+    """
+    depth = deepest = 0
+    for m in _TAG.finditer(text):
+        closing, name, self_closing = m.groups()
+        if self_closing or name.lower() in _FLAT_TAGS:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+            continue
+        depth += 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+    return deepest
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from services.crawler.domain.urls import host_of, www_twin
+from services.crawler.domain.urls import DEFAULT_PORTS, host_of, www_twin
 
 # Never fetched: admin/login/API endpoints, assets, search, shortlinks, comment feeds, embeds.
 _REFUSED_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -64,6 +64,55 @@ DEFAULT_BUDGETS: Mapping[str, int] = {
     "query": 500,
 }
 DEFAULT_MAX_PAGE = 2_000  # /page/N/ beyond this is an endless paginator
+# Longer URLs are refused when discovered: real pages are far shorter, generated traps are not.
+DEFAULT_MAX_URL_BYTES = 2_048
+# A path repeating one segment this often (/x/x/x/, /a/b/a/b/a/b/) is a relative-link loop, not a page.
+DEFAULT_MAX_SEGMENT_REPEATS = 3
+
+
+def origin_key(url: str) -> str | None:
+    """``scheme://host:port`` with the port always spelled out: the unit of scope."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if scheme not in DEFAULT_PORTS or not host:
+        return None
+    return f"{scheme}://{host}:{port or DEFAULT_PORTS[scheme]}"
+
+
+def _origins(scheme: str | None, host: str, port: int | None) -> set[str]:
+    """The origins one allowlist entry stands for. A host on a default port (or without a port) may be
+    reached over http and https (sites move between the two); any other port only as given."""
+    schemes = [scheme] if scheme else list(DEFAULT_PORTS)
+    if port is None or (scheme is not None and port == DEFAULT_PORTS[scheme]):
+        return {f"{s}://{host}:{p}" for s, p in DEFAULT_PORTS.items()}
+    return {f"{s}://{host}:{port}" for s in schemes}
+
+
+def parse_allow_entry(entry: str) -> set[str]:
+    """``--allow-host`` values: ``host``, ``host:port`` or ``scheme://host[:port]``."""
+    entry = entry.strip().lower()
+    if not entry:
+        return set()
+    has_scheme = "://" in entry
+    parts = urlsplit(entry if has_scheme else "http://" + entry)
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise ValueError(f"not a host: {entry!r}")
+    return _origins(parts.scheme if has_scheme else None, host, parts.port)
+
+
+def repeated_segments(path: str) -> int:
+    """How often the most frequent non-empty path segment occurs."""
+    counts: dict[str, int] = {}
+    for seg in path.split("/"):
+        if seg:
+            counts[seg] = counts.get(seg, 0) + 1
+    return max(counts.values(), default=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,29 +124,49 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Scope:
-    allowed_hosts: frozenset[str]
+    allowed_origins: frozenset[str]  # scheme://host:port
     budgets: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
     max_page: int = DEFAULT_MAX_PAGE
+    max_url_bytes: int = DEFAULT_MAX_URL_BYTES
+    max_segment_repeats: int = DEFAULT_MAX_SEGMENT_REPEATS
 
     @classmethod
     def for_seeds(cls, seeds: Iterable[str], extra_hosts: Iterable[str] = (), **kwargs: object) -> Scope:
-        """Default allowlist: the seeds' hosts and their www. twins, plus any explicitly allowed host."""
-        hosts: set[str] = set()
+        """Default allowlist: the seeds' origins and their www. twins, plus any explicitly allowed origin.
+
+        Scope is scheme + host + port: a seed on 127.0.0.1:8000 does not put other local ports in scope.
+        """
+        origins: set[str] = set()
         for seed in seeds:
+            parts = urlsplit(seed)
             host = host_of(seed)
-            hosts.update((host, www_twin(host)))
-        hosts.update(h.lower().strip() for h in extra_hosts if h.strip())
-        return cls(allowed_hosts=frozenset(hosts), **kwargs)  # type: ignore[arg-type]
+            for h in (host, www_twin(host)):
+                origins |= _origins(parts.scheme.lower(), h, parts.port)
+        for entry in extra_hosts:
+            origins |= parse_allow_entry(entry)
+        return cls(allowed_origins=frozenset(origins), **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The host names in scope (on some port)."""
+        return frozenset(host_of(o) for o in self.allowed_origins)
 
     def host_allowed(self, url: str) -> bool:
-        return host_of(url) in self.allowed_hosts
+        return origin_key(url) in self.allowed_origins
+
+    def url_too_long(self, url: str) -> bool:
+        return len(url.encode("utf-8", "surrogatepass")) > self.max_url_bytes
 
     def check(self, url: str) -> Verdict:
         """Is this canonical URL worth fetching? Budgets are enforced by the caller with ``pattern``."""
+        if self.url_too_long(url):
+            return Verdict(False, "url_too_long", f"URL over {self.max_url_bytes} bytes")
         if not self.host_allowed(url):
             return Verdict(False, "offsite", "host not allowed")
         parts = urlsplit(url)
         path = parts.path
+        if repeated_segments(path) >= self.max_segment_repeats:
+            return Verdict(False, "repeated_path", "trap: repeated path segment")
         for name, rx in _REFUSED_PATHS:
             if rx.search(path) and not _FEED_OK.match(path):
                 return Verdict(False, name, f"trap: {name}")

@@ -37,8 +37,22 @@ DROPPED_PARAMS = frozenset(
         "_ga",
         "_gl",
         "ref_src",
+        # Session ids: every visit spells the same page differently (a crawler trap without end).
+        "jsessionid",
+        "phpsessid",
+        "sid",
+        "sessionid",
+        "session_id",
+        "sessid",
+        "aspsessionid",
+        "cfid",
+        "cftoken",
+        "oscsid",
+        "zenid",
     }
 )
+# Session ids carried as path parameters (Java servlets: /a;jsessionid=ABC?x=1), dropped from the path.
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/;?#]*", re.IGNORECASE)
 DROPPED_PREFIXES = ("utm_",)
 NON_HTTP_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:", "sms:", "skype:", "viber:", "zalo:")
 
@@ -123,7 +137,7 @@ def _canonicalize(url: str) -> str | None:
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
-    path = _dot_segments(_normalise_component(parts.path or "/", _PATH_SAFE))
+    path = _dot_segments(_normalise_component(_PATH_SESSION.sub("", parts.path) or "/", _PATH_SAFE))
     query = ""
     if parts.query:
         kept = [
