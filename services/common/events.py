@@ -7,6 +7,7 @@ consumers put on their dead-letter topic.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -16,13 +17,13 @@ from typing import Any, Literal
 import fastjsonschema
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from services.common import limits
+from services.common.errors import EventError
 from services.common.facts import KNOWN_METRICS, Fact, fact_id
 
+__all__ = ["EventError", "ExtractionEvent", "FactEvent", "RawPage", "validate_fact_json"]
+
 PageRole = Literal["article", "listing", "feed", "sitemap", "robots", "other"]
-
-
-class EventError(ValueError):
-    """An event that cannot be used: the message is the reason recorded on the DLQ."""
 
 
 class RawPage(BaseModel):
@@ -159,6 +160,7 @@ class ExtractionEvent(BaseModel):
     extracted_at: datetime
 
     def encode(self) -> bytes:
+        self.check_budgets()
         return self.model_dump_json().encode("utf-8")
 
     @property
@@ -170,9 +172,22 @@ class ExtractionEvent(BaseModel):
         if value is None:
             raise EventError("extraction event has no value")
         try:
-            return cls.model_validate_json(value)
+            event = cls.model_validate_json(value)
         except ValidationError as exc:
             raise EventError(f"extraction event does not match the schema: {_first_error(exc)}") from exc
+        event.check_budgets()
+        return event
+
+    def check_budgets(self) -> None:
+        """Raise EventError when a field is over its budget (services.common.limits); the fact count is
+        the consumer's policy (HQ_MAX_FACTS_PER_PAGE)."""
+        limits.check_url("article_url", self.article_url)
+        limits.check_text("article_title", self.article_title, max_bytes=limits.MAX_TITLE_BYTES)
+        limits.check_text("extractor_version", self.extractor_version, max_bytes=limits.MAX_VERSION_BYTES)
+        limits.check_text("content_sha256", self.content_sha256, max_bytes=128)
+        bad = [fid for fid in self.fact_ids if not _HEX32.match(fid)]
+        if bad:
+            raise EventError(f"extraction lists malformed fact ids, e.g. {bad[0][:64]!r}")
 
 
 @lru_cache(maxsize=1)
@@ -202,6 +217,21 @@ def validate_fact_json(data: Any) -> None:
     expected_unit = KNOWN_METRICS.get(data["metric"])
     if expected_unit is not None and data["unit"] != expected_unit:
         raise EventError(f"metric {data['metric']} must be in {expected_unit}, not {data['unit']}")
+    _check_fact_budgets(data)
+
+
+def _check_fact_budgets(data: dict[str, Any]) -> None:
+    """The budgets of services.common.limits, on a fact event that already matches the schema."""
+    limits.check_value_text(data["value"])
+    limits.check_url("article_url", data["article_url"])
+    limits.check_text("article_title", data["article_title"], max_bytes=limits.MAX_TITLE_BYTES)
+    limits.check_text("extractor_version", data["extractor_version"], max_bytes=limits.MAX_VERSION_BYTES)
+    limits.check_text("subject", data["subject"], max_bytes=limits.MAX_NAME_BYTES)
+    limits.check_text("assigned_by", data["assigned_by"], max_bytes=limits.MAX_NAME_BYTES)
+    limits.check_text("evidence", data["evidence"], max_chars=limits.MAX_EVIDENCE_CHARS)
+
+
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -3,6 +3,9 @@
 Every fact and extraction event of a page is delivered (awaited) before the agent moves on, and Faust acks
 a message only when the agent is done with it, so a crash re-extracts at most the pages in flight
 (at-least-once; fact ids are deterministic, so the store absorbs the duplicates).
+
+Decoding, parsing and extraction run in a process pool (services.extractor.pool) within a wall-clock budget
+per page, so no page can hold the event loop (heartbeats, other partitions) or the agent for long.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import asyncio
 import logging
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,8 @@ from services.common.kafka import MAX_REQUEST_BYTES, dlq_headers
 from services.common.settings import Settings
 from services.common.topics import dlq_topic
 from services.extractor.domain.facts import EXTRACTOR_VERSION
-from services.extractor.service import process_page
+from services.extractor.pool import ExtractionPool
+from services.extractor.service import EncodedOutcome, encode_outcome, process_page
 from services.pipeline.progress import group_lag
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,15 @@ PAGES_IN = Counter("hqfacts_extractor_pages_total", "Raw page events consumed", 
 FACTS_OUT = Counter("hqfacts_extractor_facts_total", "Fact events produced")
 LAG = Gauge("hqfacts_extractor_lag_messages", "Raw page events not yet committed by the extractor group")
 PAGE_SECONDS = Histogram("hqfacts_extractor_page_seconds", "Time to extract and produce one page")
+
+
+# One raw page record (and the extractor version to stamp) in, its encoded events out; EventError on failure.
+PageExtractor = Callable[[bytes | None, str], Awaitable[EncodedOutcome]]
+
+
+async def extract_inline(value: bytes | None, extractor_version: str) -> EncodedOutcome:
+    """Extraction on the calling thread, without a budget: for tests and tools, never the live agent."""
+    return encode_outcome(process_page(RawPage.decode(value), extractor_version))
 
 
 @dataclass
@@ -55,8 +68,12 @@ def create_app(
     web_port: int | None = None,
     group_id: str | None = None,
     extractor_version: str = EXTRACTOR_VERSION,
+    pool: ExtractionPool | None = None,
 ) -> tuple[faust.App, ExtractorTopics]:
-    """The composition root of the extractor: a Faust app with its agent wired to the topics."""
+    """The composition root of the extractor: a Faust app with its agent wired to the topics.
+
+    ``pool`` runs the extraction (default: one from the settings, started and stopped with the app).
+    """
     # Faust wants a data folder even with the memory store; keep it out of the working tree.
     datadir = Path(tempfile.gettempdir()) / "hqfacts-faust" / (group_id or settings.extractor_group)
     datadir.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +96,12 @@ def create_app(
         web_enabled=web_port is not None,
         web_port=web_port or 6066,
         web_bind=settings.health_host,
+        # Only /healthz and /metrics (ours): Faust's own pages expose tables, topology and internals.
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_stats_enabled=False,
+        web_graph_enabled=False,
+        web_metrics_enabled=False,
         stream_wait_empty=False,
         datadir=str(datadir),
     )
@@ -89,24 +112,42 @@ def create_app(
         dlq=_raw_topic(app, dlq_topic(settings.raw_topic)),
     )
 
+    owns_pool = pool is None
+    extraction_pool = pool or ExtractionPool.from_settings(settings, extractor_version)
+
     @app.agent(topics.raw, name="extract-pages")
     async def extract_pages(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
         async for event in stream.events():
-            await handle_raw_event(event, topics, extractor_version)
+            await handle_raw_event(event, topics, extractor_version, extraction_pool.extract)
             yield None
+
+    async def extraction_workers() -> None:
+        # Start the workers with the app; the task is cancelled when the app stops: stop them then.
+        try:
+            await extraction_pool.start()
+            await asyncio.Event().wait()
+        finally:
+            extraction_pool.close()
+
+    if owns_pool:
+        app.task(extraction_workers)
 
     if web_port is not None:
         _add_web_pages(app, settings, group_id or settings.extractor_group)
     return app, topics
 
 
-async def handle_raw_event(event: EventT[bytes], topics: ExtractorTopics, extractor_version: str) -> None:
+async def handle_raw_event(
+    event: EventT[bytes],
+    topics: ExtractorTopics,
+    extractor_version: str,
+    extract: PageExtractor = extract_inline,
+) -> None:
     """Extract one raw page event; poison goes to the DLQ with its reason. Returns once all is delivered."""
     message = event.message
     started = time.perf_counter()
     try:
-        page = RawPage.decode(message.value)
-        outcome = process_page(page, extractor_version)
+        outcome = await extract(message.value, extractor_version)
     except Exception as exc:  # a poison event must never stop the agent
         reason = str(exc) if isinstance(exc, EventError) else f"{type(exc).__name__}: {exc}"
         log.warning("page to DLQ", extra={"offset": message.offset, "error": reason})
@@ -120,10 +161,10 @@ async def handle_raw_event(event: EventT[bytes], topics: ExtractorTopics, extrac
         await _delivered([await topics.dlq.send(key=message.key, value=message.value, headers=headers)])
         PAGES_IN.labels(outcome="dlq").inc()
         return
-    pending = [await topics.facts.send(key=fact.key, value=fact.encode()) for fact in outcome.facts]
+    pending = [await topics.facts.send(key=key, value=value) for key, value in outcome.facts]
     if outcome.extraction is not None:
-        extraction = outcome.extraction
-        pending.append(await topics.extractions.send(key=extraction.key, value=extraction.encode()))
+        key, value = outcome.extraction
+        pending.append(await topics.extractions.send(key=key, value=value))
     await _delivered(pending)
     FACTS_OUT.inc(len(outcome.facts))
     PAGES_IN.labels(outcome="article" if outcome.is_article else "other").inc()

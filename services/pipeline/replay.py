@@ -23,11 +23,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import select
 
 from services.common.db import make_engine
-from services.common.events import EventError, RawPage
+from services.common.events import EventError
 from services.common.kafka import dlq_headers, ensure_topics, make_producer, topic_specs
 from services.common.settings import Settings
 from services.common.topics import dlq_topic
-from services.extractor.service import process_page
+from services.extractor.pool import ExtractionPool
 from services.pipeline.progress import end_offsets, wait_caught_up
 from services.store.tables import articles as articles_table
 from services.store.tables import facts as facts_table
@@ -143,10 +143,13 @@ async def replay_raw_topic(
         max_poll_records=200,
     )
     producer = make_producer(settings.kafka_bootstrap)
+    # The live agent's budgeted extraction: a hostile page is dead-lettered, not a stalled backfill.
+    pool = ExtractionPool.from_settings(settings)
     await consumer.start()
     await producer.start()
     counts = ReplayCounts()
     try:
+        await pool.start()
         partitions = list(targets)
         consumer.assign(partitions)
         for tp, offset in (await start_positions(consumer, partitions, since)).items():
@@ -162,23 +165,24 @@ async def replay_raw_topic(
                 for message in messages:
                     if message.offset >= targets[tp]:
                         continue
-                    pending += await _extract_one(producer, settings, message, counts)
+                    pending += await _extract_one(producer, settings, message, counts, pool)
                     counts.events += 1
                 remaining[tp] = targets[tp] - (messages[-1].offset + 1)
             await asyncio.gather(*pending)  # every event delivered before the group's offsets move on
             await consumer.commit()
             on_progress(counts, sum(max(0, left) for left in remaining.values()))
     finally:
+        pool.close()
         await producer.stop()
         await consumer.stop()
     return counts
 
 
 async def _extract_one(
-    producer: AIOKafkaProducer, settings: Settings, message: Any, counts: ReplayCounts
+    producer: AIOKafkaProducer, settings: Settings, message: Any, counts: ReplayCounts, pool: ExtractionPool
 ) -> list[Awaitable[Any]]:
     try:
-        outcome = process_page(RawPage.decode(message.value))
+        outcome = await pool.extract(message.value)
     except Exception as exc:  # poison: dead-letter with the reason, like the live agent
         reason = str(exc) if isinstance(exc, EventError) else f"{type(exc).__name__}: {exc}"
         counts.dead_letters += 1
@@ -194,14 +198,11 @@ async def _extract_one(
                 dlq_topic(settings.raw_topic), message.value, key=message.key, headers=headers
             )
         ]
-    sent = [await producer.send(settings.facts_topic, f.encode(), key=f.key) for f in outcome.facts]
+    sent = [await producer.send(settings.facts_topic, value, key=key) for key, value in outcome.facts]
     if outcome.extraction is not None:
         counts.articles += 1
-        sent.append(
-            await producer.send(
-                settings.extractions_topic, outcome.extraction.encode(), key=outcome.extraction.key
-            )
-        )
+        key, value = outcome.extraction
+        sent.append(await producer.send(settings.extractions_topic, value, key=key))
     counts.facts += len(outcome.facts)
     return sent
 

@@ -49,10 +49,17 @@ def store_command(extra_metrics: tuple[str, ...]) -> None:
     from services.store.consumer import run_store
 
     settings = _settings()
-    policy = StorePolicy()
-    if extra_metrics:
-        policy = StorePolicy(known_metrics=policy.known_metrics | frozenset(extra_metrics))
+    policy = _policy(settings, extra_metrics)
     asyncio.run(run_store(settings, policy=policy))
+
+
+def _policy(settings: Settings, extra_metrics: Sequence[str]) -> StorePolicy:
+    policy = StorePolicy.from_settings(settings)
+    if extra_metrics:
+        policy = StorePolicy.from_settings(
+            settings, known_metrics=policy.known_metrics | frozenset(extra_metrics)
+        )
+    return policy
 
 
 _TABLE_COLUMNS = ("subject", "metric", "kind", "value", "unit", "bound", "period", "target_type", "article")
@@ -243,9 +250,7 @@ def dlq_redrive_command(
         entries = [e for e in entries if e.source_position not in done]
         for e in skipped:
             click.echo(f"  @{e.offset}: already re-driven (use --again)")
-    policy = StorePolicy()
-    if extra_metrics:
-        policy = StorePolicy(known_metrics=policy.known_metrics | frozenset(extra_metrics))
+    policy = _policy(settings, extra_metrics)
     results = asyncio.run(redrive(settings, entries, policy=policy, check=check, dry_run=dry_run))
     sent = 0
     for r in results:

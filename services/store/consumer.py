@@ -107,7 +107,7 @@ class StoreRunner:
         backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
-        self.policy = policy or StorePolicy()
+        self.policy = policy or StorePolicy.from_settings(settings)
         self.stopping = stopping or asyncio.Event()
         self.backoff = backoff or Backoff()
         self.kinds: dict[str, RecordKind] = {

@@ -47,7 +47,18 @@ class DlqEntry:
 
     @property
     def source_topic(self) -> str:
-        return self.meta.get("hq.source.topic") or self.dlq_topic.removesuffix(DLQ_SUFFIX)
+        """The topic this dead letter came from: always its DLQ's own name minus ".dlq". Headers are
+        written by whoever produced to the DLQ, so they never choose where a re-drive writes."""
+        return self.dlq_topic.removesuffix(DLQ_SUFFIX)
+
+    def misdirected(self) -> str | None:
+        """Why this entry must not be re-driven to ``source_topic``, or None."""
+        if not self.dlq_topic.endswith(DLQ_SUFFIX) or self.dlq_topic == DLQ_SUFFIX:
+            return f"{self.dlq_topic} is not a dead-letter topic (no {DLQ_SUFFIX} suffix)"
+        named = self.meta.get("hq.source.topic")
+        if named is not None and named != self.source_topic:
+            return f"its header names topic {named[:200]!r}, not this DLQ's source {self.source_topic}"
+        return None
 
     @property
     def source_position(self) -> tuple[str, int, int]:
@@ -155,10 +166,14 @@ async def redrive(
     dry_run: bool = False,
 ) -> list[RedriveResult]:
     """Produce ``entries`` to their source topics; with ``check``, skip those the store would refuse again."""
-    policy = policy or StorePolicy()
+    policy = policy or StorePolicy.from_settings(settings)
     results: list[RedriveResult] = []
     to_send: list[DlqEntry] = []
     for entry in entries:
+        misdirected = entry.misdirected()  # checked even without ``check``: it is not about the data
+        if misdirected is not None:
+            results.append(RedriveResult(entry, None, f"refused: {misdirected}"))
+            continue
         reason = still_refused(entry, settings, policy) if check else None
         if reason is not None:
             results.append(RedriveResult(entry, None, f"still refused: {reason}"))

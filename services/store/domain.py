@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
+from services.common import limits
 from services.common.events import EventError, ExtractionEvent, FactEvent
 from services.common.facts import KNOWN_METRICS
+from services.common.settings import Settings
 
 # --- extractor versions --------------------------------------------------------------------------------
 
@@ -120,37 +121,53 @@ class OutboxEvent:
     payload: bytes | None  # None = tombstone
 
 
-# Limits past which an event is refused rather than stored: they keep one poison event from bloating the
-# table or failing a whole transaction.
+# Past this size an event is refused rather than stored: one poison event must not bloat the table or fail
+# a whole transaction. Field budgets (bytes, digits, control characters) are services.common.limits', checked
+# by the events' decoders.
 MAX_EVENT_BYTES = 256 * 1024
-MAX_VALUE_DIGITS = 40  # integer digits of a fact value; VND totals have ~16
-MAX_TEXT_CHARS = 20_000
-MAX_URL_CHARS = 2048
-_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _deployed_version() -> str:
+    # The version of the extractor this store ships with: nothing newer has been deployed.
+    from services.extractor.domain.facts import EXTRACTOR_VERSION
+
+    return EXTRACTOR_VERSION
 
 
 @dataclass(frozen=True, slots=True)
 class StorePolicy:
-    """What the store accepts beyond the schema."""
+    """What the store accepts beyond the schema and the field budgets."""
 
     known_metrics: frozenset[str] = field(default_factory=lambda: frozenset(KNOWN_METRICS))
     max_event_bytes: int = MAX_EVENT_BYTES
+    # Events claiming a newer extractor than any deployed one are forged (or from a canary not yet
+    # announced): stored, they would win every version comparison for good.
+    max_extractor_version: str = field(default_factory=_deployed_version)
+    max_facts_per_page: int = limits.MAX_FACTS_PER_PAGE
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> StorePolicy:
+        """The policy of a running store: HQ_MAX_EXTRACTOR_VERSION raises the version ceiling during a
+        rolling upgrade (the new extractor deployed before the store that ships with it)."""
+        values: dict[str, Any] = {"max_facts_per_page": settings.max_facts_per_page}
+        if settings.max_extractor_version:
+            values["max_extractor_version"] = settings.max_extractor_version
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def version_ceiling(self) -> VersionKey:
+        return version_key(self.max_extractor_version)
 
 
-def _check_text(name: str, text: str | None, limit: int) -> None:
-    if text is None:
-        return
-    if "\x00" in text:  # PostgreSQL text cannot hold NUL: it would fail the whole batch
-        raise EventError(f"{name} contains a NUL character")
-    if len(text) > limit:
-        raise EventError(f"{name} is {len(text)} characters long (limit {limit})")
-
-
-def _check_value(value: Decimal) -> None:
-    _sign, digits, exponent = value.as_tuple()
-    integer_digits = len(digits) + int(exponent)
-    if integer_digits > MAX_VALUE_DIGITS or len(digits) > MAX_VALUE_DIGITS + 20:
-        raise EventError(f"value has {len(digits)} digits: out of the store's range")
+def _check_version(version: str, policy: StorePolicy) -> VersionKey:
+    key = version_key(version)
+    if key > policy.version_ceiling:
+        raise EventError(
+            f"extractor_version {version[:40]!r} is newer than the newest deployed extractor "
+            f"({policy.max_extractor_version}; HQ_MAX_EXTRACTOR_VERSION raises it during an upgrade)"
+        )
+    return key
 
 
 def decode_fact(record: SourceRecord, policy: StorePolicy) -> FactUpsert:
@@ -158,38 +175,29 @@ def decode_fact(record: SourceRecord, policy: StorePolicy) -> FactUpsert:
     assert record.value is not None
     if len(record.value) > policy.max_event_bytes:
         raise EventError(f"fact event is {len(record.value)} bytes (limit {policy.max_event_bytes})")
-    event = FactEvent.decode(record.value)
+    event = FactEvent.decode(record.value)  # schema and field budgets
     if record.key is not None and record.key != event.key:
         raise EventError(f"record key {record.key[:64]!r} is not the event's fact_id {event.fact_id}")
     if event.fact.metric not in policy.known_metrics:
         raise EventError(f"unknown metric id {event.fact.metric!r}")
-    _check_text("article_url", event.article_url, MAX_URL_CHARS)
-    _check_text("article_title", event.article_title, MAX_TEXT_CHARS)
-    _check_text("evidence", event.fact.evidence, MAX_TEXT_CHARS)
-    _check_text("subject", event.fact.subject, 200)
-    _check_text("assigned_by", event.fact.assigned_by, 200)
-    _check_text("extractor_version", event.extractor_version, 100)
-    _check_value(event.fact.value)
-    return FactUpsert(event=event, version=version_key(event.extractor_version), source=record)
+    limits.check_value(event.fact.value)
+    return FactUpsert(event=event, version=_check_version(event.extractor_version, policy), source=record)
 
 
 def decode_extraction(record: SourceRecord, policy: StorePolicy) -> ExtractionApply:
     assert record.value is not None
     if len(record.value) > policy.max_event_bytes:
         raise EventError(f"extraction event is {len(record.value)} bytes (limit {policy.max_event_bytes})")
-    event = ExtractionEvent.decode(record.value)
+    event = ExtractionEvent.decode(record.value)  # schema and field budgets
     if record.key is not None and record.key != event.key:
         raise EventError("record key is not the extraction's article URL")
-    if not event.article_url.startswith(("http://", "https://")):
-        raise EventError(f"article_url {event.article_url[:200]!r} is not an http(s) URL")
-    _check_text("article_url", event.article_url, MAX_URL_CHARS)
-    _check_text("article_title", event.article_title, MAX_TEXT_CHARS)
-    _check_text("extractor_version", event.extractor_version, 100)
-    _check_text("content_sha256", event.content_sha256, 128)
-    bad = [fid for fid in event.fact_ids if not _HEX32.match(fid)]
-    if bad:
-        raise EventError(f"extraction lists malformed fact ids, e.g. {bad[0][:64]!r}")
-    return ExtractionApply(event=event, version=version_key(event.extractor_version), source=record)
+    if len(event.fact_ids) > policy.max_facts_per_page:
+        raise EventError(
+            f"extraction lists {len(event.fact_ids)} facts (limit {policy.max_facts_per_page} per page)"
+        )
+    return ExtractionApply(
+        event=event, version=_check_version(event.extractor_version, policy), source=record
+    )
 
 
 @dataclass(slots=True)

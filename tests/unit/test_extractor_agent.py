@@ -15,6 +15,7 @@ from services.common.facts import Fact
 from services.common.kafka import header_map
 from services.common.settings import Settings
 from services.extractor import app as extractor_app
+from services.extractor.pool import ExtractionPool
 from services.extractor.service import PageOutcome
 
 URL = "https://hddtvn.com/bai-mau/"
@@ -131,7 +132,11 @@ async def test_a_crashing_domain_is_dead_lettered_not_fatal(monkeypatch: pytest.
 
 async def test_agent_runs_in_faust_test_context(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extractor_app, "process_page", one_fact_outcome)
-    app, topics = extractor_app.create_app(Settings(), web_port=None, group_id="unit-test-extractor")
+    pool = ExtractionPool()  # in-process here, so that the patched domain is the one called
+    monkeypatch.setattr(pool, "extract", extractor_app.extract_inline)
+    app, topics = extractor_app.create_app(
+        Settings(), web_port=None, group_id="unit-test-extractor", pool=pool
+    )
     app.finalize()
     app.conf.store = "memory://"
     app.flow_control.resume()

@@ -322,7 +322,15 @@ def _row_text(tr: LexborNode) -> str:
 
 
 def _walk(node: LexborNode, out: list[str], buf: list[str]) -> None:
-    for c in _children(node):
+    # An explicit stack, not recursion: a hostile page nests elements 100k deep. None marks the end of
+    # a block element, where its text is flushed.
+    stack: list[LexborNode | None] = list(_children(node))
+    stack.reverse()
+    while stack:
+        c = stack.pop()
+        if c is None:
+            _flush(buf, out)
+            continue
         tag = c.tag
         if tag == "-text":
             t = c.text_content
@@ -344,12 +352,12 @@ def _walk(node: LexborNode, out: list[str], buf: list[str]) -> None:
             if _is_noise(c) or (tag in _LINK_BOXES and _link_dense(c)):
                 continue
             _flush(buf, out)
-            _walk(c, out, buf)
-            _flush(buf, out)
-        else:
-            if c.attributes.get("class") and _is_noise(c):
-                continue
-            _walk(c, out, buf)
+            stack.append(None)
+        elif c.attributes.get("class") and _is_noise(c):
+            continue
+        first = len(stack)
+        stack.extend(_children(c))
+        stack[first:] = stack[first:][::-1]
 
 
 # Containers that, when made of links, are link boxes ("Tin liên quan", "Xem thêm") inside the content.

@@ -1,0 +1,131 @@
+"""Parsing and extraction off the event loop: a small process pool with a wall-clock budget per page.
+
+A page that takes longer than its budget (a hostile or pathological page) cannot be interrupted inside a
+worker, so its worker is killed and the pool recreated; the page becomes an EventError ("extraction budget
+exceeded") that the caller dead-letters. A worker that dies (segfault, out of memory) is the same: that
+page's failure, and a fresh pool for the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from prometheus_client import Counter
+
+from services.common import limits
+from services.common.events import EventError
+from services.common.settings import Settings
+from services.extractor.domain.facts import EXTRACTOR_VERSION
+from services.extractor.service import EncodedOutcome, extract_record
+
+log = logging.getLogger(__name__)
+
+BUDGET_REASON = "extraction budget exceeded"
+
+WORKERS_REPLACED = Counter(
+    "hqfacts_extractor_workers_replaced_total", "Extraction worker pools killed and recreated", ["why"]
+)
+
+# forkserver: workers are forked from a small clean process that has the extractor imported, not from the
+# multi-threaded Faust worker (fork there is unsafe), and replacing a killed worker costs milliseconds.
+_PRELOAD = ["services.extractor.service"]
+
+
+def _ready() -> bool:
+    return True
+
+
+class ExtractionPool:
+    """``await pool.extract(value)``: the raw page record's encoded events, within the budget."""
+
+    def __init__(
+        self,
+        workers: int = 1,
+        budget_seconds: float = 10.0,
+        *,
+        max_facts: int = limits.MAX_FACTS_PER_PAGE,
+        extractor_version: str = EXTRACTOR_VERSION,
+        start_timeout_seconds: float = 120.0,
+    ) -> None:
+        self.workers = workers
+        self.budget_seconds = budget_seconds
+        self.max_facts = max_facts
+        self.extractor_version = extractor_version
+        self.start_timeout_seconds = start_timeout_seconds
+        self._executor: ProcessPoolExecutor | None = None
+        self.replaced = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, extractor_version: str = EXTRACTOR_VERSION) -> ExtractionPool:
+        return cls(
+            settings.extract_workers,
+            settings.extract_budget_seconds,
+            max_facts=settings.max_facts_per_page,
+            extractor_version=extractor_version,
+        )
+
+    async def start(self) -> None:
+        """Start the workers and wait until they answer, so the first page's budget is not spent on that."""
+        await self._started()
+
+    async def extract(self, value: bytes | None, extractor_version: str | None = None) -> EncodedOutcome:
+        """Extract one raw page record in a worker. Raises EventError with the reason on any failure."""
+        executor = await self._started()
+        loop = asyncio.get_running_loop()
+        version = extractor_version or self.extractor_version
+        future = loop.run_in_executor(executor, extract_record, value, version, self.max_facts)
+        started = time.monotonic()
+        try:
+            return await asyncio.wait_for(future, timeout=self.budget_seconds)
+        except TimeoutError:
+            self._replace("budget")
+            elapsed = time.monotonic() - started
+            budget = f"budget {self.budget_seconds:g} s, HQ_EXTRACT_BUDGET_SECONDS"
+            raise EventError(f"{BUDGET_REASON} ({elapsed:.1f} s; {budget})") from None
+        except BrokenProcessPool as exc:
+            self._replace("died")
+            raise EventError(f"extraction worker died on this page: {exc}") from None
+
+    def close(self) -> None:
+        """Stop the workers now (a page in flight is abandoned: its event was not acked)."""
+        self._kill()
+
+    async def _started(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+            executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._executor = executor
+            loop = asyncio.get_running_loop()
+            probes = [loop.run_in_executor(executor, _ready) for _ in range(self.workers)]
+            try:
+                await asyncio.wait_for(asyncio.gather(*probes), timeout=self.start_timeout_seconds)
+            except BaseException:
+                self._kill()
+                raise
+        return self._executor
+
+    def _replace(self, why: str) -> None:
+        # A worker stuck in C or pure-Python code cannot be interrupted: kill the pool, start afresh lazily.
+        self._kill()
+        self.replaced += 1
+        WORKERS_REPLACED.labels(why).inc()
+        log.warning("extraction workers replaced", extra={"why": why, "replaced": self.replaced})
+
+    def _kill(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        # The executor has no public way to kill a busy worker; its processes are in _processes.
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)

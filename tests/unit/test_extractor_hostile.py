@@ -1,0 +1,242 @@
+"""Hostile pages against the extractor (issue 9): each is that page's failure or is cut to its budget, and
+the next page is extracted as usual."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.common import limits
+from services.common.events import EventError, ExtractionEvent, FactEvent, RawPage
+from services.common.facts import Fact
+from services.common.kafka import header_map
+from services.common.settings import Settings
+from services.extractor import app as extractor_app
+from services.extractor.domain.html_article import parse_article
+from services.extractor.pool import BUDGET_REASON, ExtractionPool
+from services.extractor.service import PageOutcome, encode_outcome, extract_record, process_page
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+URL = "https://hddtvn.com/bai-doc/"
+
+
+def raw_page(body: str, url: str = URL) -> RawPage:
+    return RawPage(
+        url=url,
+        final_url=url,
+        status=200,
+        role="article",
+        fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
+        content_sha256="b" * 64,
+        body_bytes=len(body.encode()),
+        body=body,
+    )
+
+
+def article_html(paragraph: str, title: str = "Thu ngân sách năm 2020") -> str:
+    return (
+        '<html><head><meta property="og:type" content="article"><title>'
+        + title
+        + "</title></head><body><article><h1>"
+        + title
+        + "</h1><p>"
+        + paragraph
+        + "</p></article></body></html>"
+    )
+
+
+def number_paragraph(size_bytes: int) -> str:
+    """ "1 tỷ đồng, 2 tỷ đồng, ..." with no full stop: the extractor's quadratic worst case (finding 3)."""
+    parts: list[str] = ["Cục Hải quan Hà Nội thu "]
+    size, i = 0, 1
+    while size < size_bytes:
+        part = f"{i} tỷ đồng, "
+        parts.append(part)
+        size += len(part.encode())
+        i += 1
+    return "".join(parts)
+
+
+def good_page() -> RawPage:
+    return raw_page((FIXTURES / "flatsome_post.html").read_text("utf-8"), "https://hddtvn.com/bai-tot/")
+
+
+# --- A: the wall-clock budget, through the Faust agent ------------------------------------------
+
+
+async def test_a_page_over_its_budget_is_dead_lettered_and_the_next_page_is_extracted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(extract_budget_seconds=1.0, extract_workers=1)
+    pool = ExtractionPool.from_settings(settings)
+    app, topics = extractor_app.create_app(settings, web_port=None, group_id="unit-hostile", pool=pool)
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    sent: dict[str, list[dict[str, Any]]] = {"facts": [], "extractions": [], "dlq": []}
+
+    def capture(name: str) -> Any:
+        async def send(**kwargs: Any) -> asyncio.Future[None]:
+            sent[name].append(kwargs)
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+
+        return send
+
+    for name in sent:
+        monkeypatch.setattr(getattr(topics, name), "send", capture(name))
+    hostile = raw_page(article_html(number_paragraph(100_000))).encode()
+    good = good_page()
+    try:
+        await pool.start()  # worker start-up is not part of any page's budget
+        started = time.monotonic()
+        async with app.agents["extract-pages"].test_context() as agent:
+            await agent.put(hostile, key=URL.encode())
+            await agent.put(good.encode(), key=good.url.encode())
+        elapsed = time.monotonic() - started
+    finally:
+        pool.close()
+    (dead,) = sent["dlq"]
+    assert dead["value"] == hostile
+    assert BUDGET_REASON in header_map(dead["headers"])["hq.error"]
+    assert pool.replaced == 1
+    # The next page went through a fresh worker, with all its events.
+    expected = process_page(good)
+    assert len(sent["facts"]) == len(expected.facts) > 0
+    assert [ExtractionEvent.decode(e["value"]).article_url for e in sent["extractions"]] == [good.url]
+    assert elapsed < 30  # the hostile page alone runs for minutes without the budget
+
+
+async def test_a_worker_that_dies_is_that_pages_failure() -> None:
+    pool = ExtractionPool(1, 30.0)
+    try:
+        await pool.start()
+        executor = pool._executor
+        assert executor is not None
+        for process in list(executor._processes.values()):  # a segfault or the OOM killer, say
+            process.kill()
+        with pytest.raises(EventError, match="worker died"):
+            await pool.extract(raw_page(article_html("Thu 5 tỷ đồng.")).encode())
+        outcome = await pool.extract(good_page().encode())
+        assert outcome.is_article and outcome.facts
+    finally:
+        pool.close()
+
+
+# --- C: deep nesting ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tag", ["b", "span", "font"])
+def test_deeply_nested_inline_elements_do_not_overflow_the_stack(tag: str) -> None:
+    depth = 100_000
+    html = article_html(f"<{tag}>" * depth + "Hải quan thu 5 tỷ đồng." + f"</{tag}>" * depth)
+    article = parse_article(html, URL)
+    assert article is not None
+    assert "Hải quan thu 5 tỷ đồng." in article.blocks
+
+
+def test_a_failing_page_becomes_an_event_error_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    def overflow(*args: Any) -> Any:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("services.extractor.service.parse_article", overflow)
+    with pytest.raises(EventError, match="RecursionError: maximum recursion depth"):
+        extract_record(raw_page(article_html("x")).encode())
+
+
+# --- E: budgets on what the extractor produces ----------------------------------------------------
+
+
+def test_a_page_with_too_many_facts_is_refused_whole() -> None:
+    page = raw_page(article_html(number_paragraph(2_000)))
+    assert len(process_page(page).facts) > 5
+    with pytest.raises(EventError, match=r"page yields \d+ facts \(limit 5 per page\)"):
+        extract_record(page.encode(), max_facts=5)
+
+
+def test_evidence_is_stripped_of_controls_and_cut_to_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the rules may hand over from a hostile page: ESC sequences and a 900k-character "sentence".
+    evidence = "Cục Hải quan thu \x1b[31m5 tỷ đồng\x1b[0m " + "và nhiều nữa " * 70_000
+    fact = Fact("tong-cuc", "budget_revenue", "actual", Decimal("5000000000"), "VND", evidence=evidence)
+    monkeypatch.setattr("services.extractor.service.extract_facts", lambda article: [fact])
+    outcome = process_page(raw_page(article_html("Hải quan thu 5 tỷ đồng.")))
+    (event,) = outcome.facts
+    assert "\x1b" not in event.fact.evidence
+    assert event.fact.evidence.startswith("Cục Hải quan thu  [31m5 tỷ đồng")
+    assert limits.MAX_EVIDENCE_CHARS - 2 <= len(event.fact.evidence) <= limits.MAX_EVIDENCE_CHARS
+    assert event.fact.evidence.endswith(limits.ELLIPSIS)
+    assert FactEvent.decode(event.encode()) == event  # within the contract
+    assert (
+        event.fact_id
+        == FactEvent.of(
+            fact, article_url=URL, article_title="T", article_published=None, extractor_version="0"
+        ).fact_id
+    )  # evidence is not part of the identity
+
+
+def test_titles_lose_control_characters() -> None:
+    outcome = process_page(raw_page(article_html("Hải quan thu 5 tỷ đồng.", title="Thu\x07 ngân\x1b sách")))
+    assert outcome.extraction is not None
+    assert outcome.extraction.article_title == "Thu  ngân  sách"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("1" * 410, "410 integer digits"),
+        ("1" * 35, "35 integer digits"),
+        ("12345678901234567890.1234567", "7 decimals"),
+    ],
+)
+def test_values_over_the_digit_budget_are_refused_never_rounded(value: str, reason: str) -> None:
+    fact = Fact("tong-cuc", "budget_revenue", "actual", Decimal(value), "VND", evidence="Câu.")
+    event = FactEvent.of(
+        fact, article_url=URL, article_title="T", article_published=None, extractor_version="0"
+    )
+    with pytest.raises(EventError, match=reason):
+        event.encode()
+    with pytest.raises(EventError, match=reason):
+        limits.check_value(Decimal(value))
+    outcome = PageOutcome(facts=[event])
+    with pytest.raises(EventError, match=reason):
+        encode_outcome(outcome)
+
+
+def test_values_within_budget_pass() -> None:
+    limits.check_value(Decimal("99999999999999999999.999999"))
+    limits.check_value(Decimal("-0.5"))
+    limits.check_value(Decimal("4.2903E+12"))
+
+
+def test_a_page_url_over_the_byte_budget_is_refused() -> None:
+    url = "https://hddtvn.com/" + "ệ" * 2048
+    with pytest.raises(EventError, match="bytes long"):
+        process_page(raw_page(article_html("Hải quan thu 5 tỷ đồng."), url))
+
+
+def test_clip_evidence() -> None:
+    assert limits.clip_evidence("a\x00b\tc") == "a b c"
+    clipped = limits.clip_evidence("x" * 900_000)
+    assert len(clipped) == limits.MAX_EVIDENCE_CHARS and clipped.endswith(limits.ELLIPSIS)
+
+
+# --- F: Faust's debug endpoints -------------------------------------------------------------------
+
+
+def test_faust_debug_endpoints_are_off_and_web_binds_loopback() -> None:
+    settings = Settings()
+    assert settings.health_host == "127.0.0.1"
+    app, _ = extractor_app.create_app(
+        settings, web_port=None, group_id="unit-hostile-web", pool=ExtractionPool()
+    )
+    conf = app.conf
+    assert conf.web_bind == "127.0.0.1"
+    assert not (conf.web_router_enabled or conf.web_tables_enabled)
+    assert not (conf.web_stats_enabled or conf.web_graph_enabled or conf.web_metrics_enabled)
