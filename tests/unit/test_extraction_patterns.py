@@ -271,3 +271,64 @@ def test_a_target_to_strive_for_set_by_another_body() -> None:
     )
     (target,) = [f for f in facts if f.kind == "target"]
     assert target.target_type == "phan-dau"
+
+
+# --- scope: parts, teams and examples are not a unit's totals -------------------------------------------
+
+
+def test_a_scope_named_before_a_colon_covers_every_item_of_the_list() -> None:
+    facts = facts_of(
+        "Năm 2020, 3 nhóm hàng nhập khẩu chính là: vải với kim ngạch 4 tỷ USD; bông 1,5 tỷ USD; sợi 900 "
+        "triệu USD."
+    )
+    assert facts == []
+
+
+def test_a_clause_without_its_own_metric_reads_the_scope_of_the_clause_before() -> None:
+    facts = facts_of(
+        "Trong 8 tháng, kim ngạch xuất khẩu hàng dệt và may mặc ước đạt 15 tỷ USD, giảm 10%; vải kỹ thuật "
+        "ước đạt 200 triệu USD, giảm 30%."
+    )
+    assert facts == []
+
+
+def test_a_team_is_not_its_department() -> None:
+    facts = facts_of(
+        "Trước đó, Đội Kiểm soát Hải quan, Cục Hải quan Quảng Trị đã phát hiện 3 vụ vận chuyển thuốc lá.",
+        "Năm 2020, Cục Hải quan Quảng Trị phát hiện 50 vụ vi phạm.",
+    )
+    assert keyed(facts) == {("cuc:quang-tri", "violations", "actual", Decimal(50))}
+
+
+def test_animals_traded_are_a_commodity() -> None:
+    facts = facts_of("Năm 2020, Việt Nam nhập khẩu 5.000 con bò giống (tăng 200% so với năm 2019).")
+    assert facts == []
+
+
+def test_a_worked_example_of_one_company_is_not_a_figure() -> None:
+    facts = facts_of("VD: Ngày 5/9 Cty A hoàn thành thủ tục hải quan xuất khẩu áo, giá trị 2.000 USD.")
+    assert facts == []
+
+
+def test_enterprises_added_are_an_increment() -> None:
+    facts = facts_of(
+        "6 tháng đầu năm 2020, Cục Hải quan Quảng Bình có thêm 40 doanh nghiệp về làm thủ tục xuất nhập "
+        "khẩu, nâng tổng số doanh nghiệp làm thủ tục lên 300 doanh nghiệp."
+    )
+    assert {f.value for f in facts if f.metric == "enterprises"} == {Decimal(300)}
+
+
+def test_traders_of_one_commodity_are_not_a_units_enterprises() -> None:
+    facts = facts_of(
+        "Theo Tổng cục Hải quan, trong tháng 9, cả nước có hơn 60 doanh nghiệp tham gia xuất khẩu khẩu trang "
+        "y tế."
+    )
+    assert facts == []
+
+
+def test_one_provinces_trade_is_never_the_countrys() -> None:
+    facts = facts_of(
+        "Tính đến hết 15/10, kim ngạch xuất nhập khẩu qua địa bàn tỉnh Quảng Bình đạt 1,2 tỷ USD.",
+        "Cũng đến hết 15/10, kim ngạch xuất nhập khẩu cả nước đạt 400 tỷ USD.",
+    )
+    assert keyed(facts) == {("ca-nuoc", "trade_turnover", "actual", Decimal(400 * 10**9))}

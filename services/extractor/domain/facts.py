@@ -197,7 +197,7 @@ _CLAUSE_OUT_OF_SCOPE_WORDS = _LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|\bcty\b|\bvd\s*:|ví\s+dụ|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
         r"\bbị\s+(?:[^,;.]{1,40}\s)?(?:xử\s+phạt|phạt)\b|vụ\s+việc\s+(?:này|trên)|"
         r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
         r"quyết\s+định\s+xử\s+phạt\s+(?:đối\s+với|công\s+ty|doanh\s+nghiệp|dn\b|chủ|cá\s+nhân|ông|bà)|sau\s+thông\s+quan|c/o|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
@@ -232,6 +232,9 @@ _COMMODITY_AFTER_TRADE_CUE = re.compile(
     r"bị|thực|dự|chiếm|xấp|đang|bằng|tương|lần|lũy|luỹ|cao|thấp|toàn|nhẹ|mạnh|vào|ra|về|tại|cho|hết|đầu|"
     r"kỷ|đều|trực|nội|ròng|chính|cùng|kỳ|như|đặt|nước|trung|bình|nửa|quy|ở|thông|tại|xuất|nhập|tính|"
     r"giữa|mà|nên|tuy|khi|trong|hoá|hóa|dù|chủ|mức|quốc)\b)[a-zà-ỹđ]"
+    # "xuất khẩu hàng dệt và may mặc": goods of one kind, where "hàng hóa" would be all goods
+    r"|(?:[Xx]uất|[Nn]hập)\s+khẩu\s+(?:các\s+)?(?:mặt\s+)?hàng\s+"
+    r"(?!(?:hóa|hoá|hải|năm|tháng|quý|của|trong|đạt|ước|tăng|giảm|qua|tại)\b)[a-zà-ỹđ]"
 )
 
 
@@ -581,8 +584,8 @@ def _classify_count(
         return None
     if _COUNT_DIFFERENCE.search(segment) or re.search(r"\bchở\b|[Cc]ông\s+ty", segment):
         return None
-    if re.search(r"(?:tăng|giảm)(?:\s+(?:thêm|được|gần|hơn|khoảng))?\s*$", segment, re.IGNORECASE):
-        return None  # "tăng 3 DN": a difference
+    if re.search(r"(?:tăng|giảm|\bthêm)(?:\s+(?:thêm|được|gần|hơn|khoảng))?\s*$", segment, re.IGNORECASE):
+        return None  # "tăng 3 DN", "có thêm 131 doanh nghiệp": a difference
     if re.search(r"\(\s*$", segment) and (
         re.search(r"%\s*$", before[: len(before) - len(segment)]) or "/" in after[:12]
     ):
@@ -607,6 +610,8 @@ def _classify_count(
         own_after = re.split(r"[,;.]", after[:40], maxsplit=1)[0]
         if not _ENTERPRISE_CONTEXT.search(context) or _ENTERPRISE_NOT.search(before[-80:] + own_after):
             return None
+        if _COMMODITY_AFTER_TRADE_CUE.search(after[:60]):
+            return None  # "70 doanh nghiệp tham gia xuất khẩu khẩu trang": the traders of one commodity
         return "enterprises", value
     if noun == "declarations" and (
         _DECLARATION_NOT.search(before[-80:])
@@ -908,7 +913,9 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
         previous_was_attainment = last_metric == "budget_revenue_attainment"
         last_metric = outcome.metric if isinstance(outcome, _Reading) else None
         if outcome == "out-of-scope":
-            rejected_clause = clause_index
+            # A scope set before a colon ("4 nhóm hàng chính là: vải ...; bông ...") covers every item of
+            # the list after it; otherwise only its own clause.
+            rejected_clause = _EVERY_CLAUSE if ":" in clause else clause_index
             governing = None
             continue
         if outcome is None or hypothetical:
@@ -924,7 +931,12 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
             # "đạt 105% số đã báo cáo Quốc hội (300.000 tỷ đồng)": the base of a ratio, not a fact of its own
             continue
         reading = outcome
-        if rejected_clause == clause_index and not _new_subject_in(segment, subjects, previous_end):
+        inherits = (
+            rejected_clause >= 0 and reading.unit in ("VND", "USD") and not _OWN_AMOUNT_CUE.search(clause)
+        )
+        if (rejected_clause in (clause_index, _EVERY_CLAUSE) or inherits) and not _new_subject_in(
+            segment, subjects, previous_end
+        ):
             continue
         if _RANGE_SEPARATOR.fullmatch(segment) and (previous_reading is None or previous_index != index - 1):
             continue  # "thêm khoảng 3.000 tỷ đồng đến 4.000 tỷ đồng": the first end was not a fact
@@ -997,6 +1009,13 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     return facts
 
 
+_EVERY_CLAUSE = -2
+# A clause that names its own amount's metric; one that does not ("...; vải ước đạt 260 triệu USD") reads
+# the metric, and so the scope, of the clause before it.
+_OWN_AMOUNT_CUE = re.compile(
+    _TRADE_CUES.pattern + "|" + _REVENUE_CUES.pattern + r"|trị\s+giá|giá\s+trị|tiền\s+phạt|xử\s+phạt",
+    re.IGNORECASE,
+)
 # A sentence that spells out the one before it, item by item.
 _LIST_OPENING = re.compile(r"\W*(?:[Cc]ụ\s+thể|[Tt]heo\s+đó|[Tt]rong\s+đó)\s*[:,]")
 
@@ -1053,6 +1072,11 @@ def _carry_state(
     state.sentence_index += 1
 
 
+_PROVINCE_PLACE = re.compile(
+    r"(?:địa\s+bàn|tỉnh|thành\s+phố)\s+(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})"
+)
+
+
 def _subject_for(
     reading: _Reading,
     quantity: Quantity,
@@ -1066,6 +1090,11 @@ def _subject_for(
     subject = _subject_of(reading, quantity, subjects, sentence, state, block, governing, governing_subject)
     if subject == OTHER_UNIT:
         return None
+    if subject == "ca-nuoc" and not any(s == "ca-nuoc" for _, _, s in subjects):
+        # "kim ngạch XNK qua địa bàn tỉnh Quảng Ninh": one province's trade, never the country's
+        for match in _PROVINCE_PLACE.finditer(sentence[: quantity.start]):
+            if province_of(match.group("name")) is not None:
+                return None
     if subject == "tong-cuc" and not (state.customs_article or state.block_customs or "TCHQ" in sentence):
         return None  # the sector as a whole only in a text about customs: not a bank's, a tax law's...
     return subject

@@ -180,6 +180,16 @@ OTHER_DEPARTMENT_RE = re.compile(
 )
 
 
+# Teams inside a department or branch ("Đội Kiểm soát Hải quan số 2", "Tổ công tác sân bay ..."): their
+# figures are a part of their unit's, so the team is a unit outside the contract, and the unit named right
+# after it ("Đội Kiểm soát ..., Cục Hải quan X") is its parent, not the subject.
+TEAM_RE = re.compile(
+    r"\b(?:Đội|Tổ)\s+(?:[Kk]iểm\s+soát|[Cc]ông\s+tác|[Nn]ghiệp\s+vụ|[Đđ]iều\s+tra|[Tt]uần\s+tra|[Cc]hống\s+buôn)"
+    r"[^,;.()]{0,40}"
+)
+_TEAM_PARENT = re.compile(r"\s*(?:[,(–-]\s*)?(?:(?:trực\s+)?thuộc\s+|của\s+)?$")
+
+
 def _after_last_proper_word(name: str) -> str:
     """A branch's name ends at its proper name: "cửa khẩu Móng Cái quản lý ..." -> "cửa khẩu Móng Cái".
 
@@ -235,6 +245,11 @@ def find_subjects(text: str) -> list[SubjectMention]:
         for match in OTHER_DEPARTMENT_RE.finditer(text):
             found.append(SubjectMention(OTHER_UNIT, match.start(), match.end()))
             taken.append((match.start(), match.end()))
+    teams = [(m.start(), m.end()) for m in TEAM_RE.finditer(text)] if "Đội" in text or "Tổ" in text else []
+    for start, end in teams:
+        if free(start, end):
+            found.append(SubjectMention(OTHER_UNIT, start, end))
+            taken.append((start, end))
     for match in CHI_CUC_RE.finditer(text) if cuc and "Chi" in text else ():
         if not free(match.start(), match.end()):
             continue
@@ -276,14 +291,21 @@ def find_subjects(text: str) -> list[SubjectMention]:
         if free(match.start(), match.end()):
             found.append(SubjectMention("ca-nuoc", match.start(), match.end()))
     found.sort(key=lambda m: m.start)
-    # "Chi cục Hải quan X (Cục Hải quan Y)": the bracket names the parent, not a new subject.
+    # "Chi cục Hải quan X (Cục Hải quan Y)": the bracket names the parent, not a new subject; so does the
+    # unit right after a team ("Đội Kiểm soát Hải quan, Cục Hải quan Y").
+    team_ends = {end for _, end in teams}
     return [
         m
         for i, m in enumerate(found)
         if not (
             i > 0
-            and found[i - 1].subject.startswith("chi-cuc:")
-            and _PARENT_BRACKET.match(text, found[i - 1].end, m.start)
+            and (
+                (
+                    found[i - 1].subject.startswith("chi-cuc:")
+                    and _PARENT_BRACKET.match(text, found[i - 1].end, m.start)
+                )
+                or (found[i - 1].end in team_ends and _TEAM_PARENT.match(text[found[i - 1].end : m.start]))
+            )
         )
     ]
 
