@@ -9,11 +9,15 @@ page's failure, and a fresh pool for the next one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
+import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 
 from prometheus_client import Counter
 
@@ -40,6 +44,21 @@ def _ready() -> bool:
     return True
 
 
+def _exit_with_parent(parent_alive: Connection) -> None:
+    """Worker initializer: exit when the process that owns the pool dies (even by kill -9).
+
+    Forkserver workers are not children of that process and hold their queues' pipes open themselves, so
+    nothing else would end them: they would outlive every killed extractor.
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            parent_alive.recv()  # nothing is ever sent: returns (EOFError) when the parent's end closes
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class ExtractionPool:
     """``await pool.extract(value)``: the raw page record's encoded events, within the budget."""
 
@@ -58,6 +77,8 @@ class ExtractionPool:
         self.extractor_version = extractor_version
         self.start_timeout_seconds = start_timeout_seconds
         self._executor: ProcessPoolExecutor | None = None
+        # The parent-watch pipe: workers get the read end (also kept here for workers started later).
+        self._alive: tuple[Connection, Connection] | None = None
         self.replaced = 0
 
     @classmethod
@@ -99,7 +120,14 @@ class ExtractionPool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
-            executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            watched, alive = context.Pipe(duplex=False)
+            self._alive = (watched, alive)
+            executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(watched,),
+            )
             self._executor = executor
             loop = asyncio.get_running_loop()
             probes = [loop.run_in_executor(executor, _ready) for _ in range(self.workers)]
@@ -119,6 +147,9 @@ class ExtractionPool:
 
     def _kill(self) -> None:
         executor, self._executor = self._executor, None
+        pipe, self._alive = self._alive, None
+        for end in pipe or ():
+            end.close()  # idle workers of this pool exit on their own too
         if executor is None:
             return
         # The executor has no public way to kill a busy worker; its processes are in _processes.

@@ -4,6 +4,10 @@ the next page is extracted as usual."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -240,3 +244,45 @@ def test_faust_debug_endpoints_are_off_and_web_binds_loopback() -> None:
     assert conf.web_bind == "127.0.0.1"
     assert not (conf.web_router_enabled or conf.web_tables_enabled)
     assert not (conf.web_stats_enabled or conf.web_graph_enabled or conf.web_metrics_enabled)
+
+
+_OWNER = """
+import asyncio, sys
+from services.extractor.pool import ExtractionPool
+
+async def main():
+    pool = ExtractionPool(2, 10.0)
+    await pool.start()
+    print(" ".join(str(pid) for pid in pool._executor._processes), flush=True)
+    await asyncio.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+def test_workers_do_not_outlive_an_extractor_killed_with_sigkill() -> None:
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        workers = [int(pid) for pid in owner.stdout.readline().split()]
+        assert workers
+    finally:
+        owner.kill()
+        owner.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if _running(pid)]
+        time.sleep(0.05)
+    assert not alive, f"orphaned extraction workers {alive}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead; it only waits for its (forkserver) parent to reap it.
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"
+    return True
