@@ -332,3 +332,76 @@ def test_one_provinces_trade_is_never_the_countrys() -> None:
         "Cũng đến hết 15/10, kim ngạch xuất nhập khẩu cả nước đạt 400 tỷ USD.",
     )
     assert keyed(facts) == {("ca-nuoc", "trade_turnover", "actual", Decimal(400 * 10**9))}
+
+
+def test_mid_month_cut_offs_the_first_month_and_months_of_a_named_year() -> None:
+    def periods(text: str) -> list[tuple[date, date | None]]:
+        return [m.resolve(2020) for m in find_periods(text)]
+
+    assert periods("đến trung tuần tháng 12/2020, đơn vị") == [(date(2020, 1, 1), date(2020, 12, 15))]
+    assert periods("từ đầu năm đến giữa tháng 8, kim ngạch") == [(date(2020, 1, 1), date(2020, 8, 15))]
+    assert periods("trong tháng đầu tiên của năm 2021") == [(date(2021, 1, 1), date(2021, 1, 31))]
+    assert periods("trong gần 11 tháng của năm 2019") == [(date(2019, 1, 1), date(2019, 11, 30))]
+
+
+def test_a_branch_named_by_its_place_alone() -> None:
+    assert [
+        m.subject for m in find_subjects("Tại chi cục Tân Lập số thu giảm, còn Chi cục Thuế Tân Lập")
+    ] == ["chi-cuc:tan-lap"]
+
+
+def test_a_team_with_a_comma_in_its_name() -> None:
+    facts = facts_of(
+        "Đội Kiểm soát phòng, chống ma túy, Cục Hải quan Quảng Bình vừa phát hiện 2 vụ vận chuyển hàng lậu."
+    )
+    assert facts == []
+
+
+def test_thresholds_rates_and_rules_are_not_figures() -> None:
+    assert (
+        facts_of("Đại lý có số tờ khai đứng tên đại lý trong năm 2020 đạt từ 15.000 tờ khai/năm trở lên.")
+        == []
+    )
+    assert (
+        facts_of(
+            "Năm 2020, chương trình áp dụng cho nhóm doanh nghiệp có kim ngạch XNK đạt từ 5 triệu USD "
+            "và có 100 tờ khai trở lên."
+        )
+        == []
+    )
+    assert (
+        facts_of("Năm 2020, Tổng cục Hải quan quy định số thuế phải nộp dưới 80.000 đồng thì được miễn.")
+        == []
+    )
+
+
+def test_sub_areas_a_border_gate_and_a_transport_mode() -> None:
+    gate = facts_of(
+        "Trong 7 tháng năm 2020, Cục Hải quan Cao Bằng cho biết kim ngạch XNK qua cửa khẩu Tà Lùng đạt 100 "
+        "triệu USD, giảm 40% so với cùng kỳ năm 2019."
+    )
+    assert gate == []
+    road = facts_of(
+        "Trong tháng 10/2020, toàn ngành Hải quan phát hiện 1.300 vụ vi phạm; khu vực đường bộ có số vi phạm "
+        "lớn nhất với 800 vụ."
+    )
+    assert {f.value for f in road} == {Decimal(1300)}
+
+
+def test_national_accounts_and_post_clearance_audit_are_out_of_scope() -> None:
+    assert facts_of("Trong quý 3/2020, nhập khẩu hàng hóa và dịch vụ tăng 2,1% so với quý trước.") == []
+    assert (
+        facts_of(
+            "Để tăng cường công tác KTSTQ, Tổng cục chỉ đạo phấn đấu thu ngân sách năm 2021 bằng số "
+            "thu năm 2020 (1.500 tỷ đồng)."
+        )
+        == []
+    )
+
+
+def test_the_body_whose_instructions_are_followed_is_not_the_subject() -> None:
+    facts = facts_of(
+        "Theo Hải quan Đà Nẵng, thực hiện theo chỉ đạo của Bộ Tài chính và Tổng cục Hải quan, số thu năm "
+        "2020 sẽ đạt 95% dự toán."
+    )
+    assert {f.subject for f in facts} == {"cuc:da-nang"}

@@ -197,7 +197,8 @@ _CLAUSE_OUT_OF_SCOPE_WORDS = _LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|\bcty\b|\bvd\s*:|ví\s+dụ|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|hàng\s+hóa\s+và\s+dịch\s+vụ|\bktstq\b|"
+        r"(?:doanh\s+nghiệp|\bdn)\b[^.;]{0,80}\bcó\s+kim\s+ngạch|\bcty\b|\bvd\s*:|ví\s+dụ|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
         r"\bbị\s+(?:[^,;.]{1,40}\s)?(?:xử\s+phạt|phạt)\b|vụ\s+việc\s+(?:này|trên)|"
         r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
         r"quyết\s+định\s+xử\s+phạt\s+(?:đối\s+với|công\s+ty|doanh\s+nghiệp|dn\b|chủ|cá\s+nhân|ông|bà)|sau\s+thông\s+quan|c/o|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
@@ -255,6 +256,8 @@ _OTHER_FORCES = re.compile(
 # Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
 _SENTENCE_SUB_AREA = re.compile(
     r"[Tt]uyến\s+(?:đường\s+)?(?:bộ|biển|hàng\s+không|sắt|bưu\s+chính)|(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
+    # "qua cửa khẩu Tân Thanh": one border gate of a department ("qua các cửa khẩu" is all of them)
+    r"|\bqua\s+cửa\s+khẩu\s+(?:quốc\s+tế\s+|chính\s+|phụ\s+)?[A-ZĐ]"
 )
 _SOURCE_AFTER = re.compile(
     r"\s*(?:đồng|USD)?\s*từ\s+(?:công\s+tác|hoạt\s+động\s+kiểm\s+tra|kiểm\s+tra|nguồn)"
@@ -280,7 +283,9 @@ _THRESHOLD_BEFORE = re.compile(
     r"|(?:đơn\s+vị|cục|chi\s+cục)\s+(?:có\s+)?(?:số\s+thu|thu|kim\s+ngạch)\s*(?:trên|hơn|từ|đạt\s+trên)?\s*$",
     re.IGNORECASE,
 )
-_THRESHOLD_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*trở\s+(?:lên|xuống)")
+_THRESHOLD_AFTER = re.compile(
+    r"^\s*(?:đồng|USD)?\s*trở\s+(?:lên|xuống)|^[^;.]{0,80}\btrở\s+lên"  # "từ 4 triệu USD và ... trở lên"
+)
 _ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s+tính|dự\s+báo", re.IGNORECASE)
 _RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
 _HYPOTHETICAL = re.compile(r"\b[Nn]ếu\b[^.;]*\bsẽ\b")
@@ -427,7 +432,9 @@ _ASSIGNER_AFTER = re.compile(
     r"(?:\s*(?:,|và)\s+(?:UBND|Ủy\s+ban|HĐND|Bộ|Tổng\s+cục|TCHQ|Cục|Quốc\s+hội)[^\d,;.:]{0,30}?)*"
     r"\s*(?:đã\s+|đề\s+ra\s+|)(?:giao\b|xây\s+dựng)"
 )
-_ASSIGNER_BEFORE = re.compile(r"\bdo\s*$")
+_ASSIGNER_BEFORE = re.compile(
+    r"\bdo\s*$|(?:chỉ\s+đạo|hướng\s+dẫn|yêu\s+cầu)\s+(?:của\s+)?(?:[^;.:]{0,50}(?:,|\bvà)\s+(?:của\s+)?)?$"
+)
 
 
 def _sentence_subjects(sentence: str, state: _State) -> list[tuple[int, int, str]]:
@@ -624,7 +631,9 @@ def _classify_count(
         )
     ):
         return None
-    if _CLAUSE_OUT_OF_SCOPE.search(segment[-100:]) or _COUNT_SCOPE.search(before[-100:] + after[:50]):
+    if _CLAUSE_OUT_OF_SCOPE.search(segment[-100:]) or _COUNT_SCOPE.search(
+        before[-100:] + after[:50].split(";", 1)[0]
+    ):
         return None
     if noun == "passengers" and _TOURISTS.search(sentence) and not _BORDER_CROSSING.search(sentence):
         return None  # tourists a province welcomed, not travellers cleared by customs
@@ -702,14 +711,17 @@ _RATE = re.compile(
     r"\b(?:mỗi|một)\s+(?:ngày|tuần|tháng)\b|(?:bình\s+quân|trung\s+bình)\s+(?:mỗi\s+)?(?:ngày|tuần|tháng)\b",
     re.IGNORECASE,
 )
-_RATE_AFTER = re.compile(r"[^,;.]{0,25}?(?:/\s*(?:ngày|tuần|tháng)|\b(?:mỗi|một)\s+(?:ngày|tuần|tháng)\b)")
+_RATE_AFTER = re.compile(
+    r"[^,;.]{0,25}?(?:/\s*(?:ngày|tuần|tháng|năm)|\b(?:mỗi|một)\s+(?:ngày|tuần|tháng)\b|trở\s+(?:lên|xuống))"
+)
 _DECLARATION_NOT = re.compile(
     r"danh\s+sách|cung\s+cấp|chuyển\s+(?:sang|cho|giao)|tham\s+vấn|bác\s+bỏ|kiểm\s+tra|luồng|sai\s+sót|\bhủy|\bsửa|bổ\s+sung|\bnợ\b|vi\s+phạm|ấn\s+định|"
     r"điện\s+tử\s+hóa|giấy|chứng\s+từ",
     re.IGNORECASE,
 )
 _COUNT_SCOPE = re.compile(
-    r"đường\s+(?:bộ|biển|hàng\s+không|sắt)\s+\d|tuyến\s+đường|phòng\s+vệ|bán\s+phá\s+giá|trợ\s+cấp|"
+    r"đường\s+(?:bộ|biển|hàng\s+không|sắt)\s+\d|tuyến\s+đường|khu\s+vực\s+đường\s+(?:bộ|biển|không|hàng|sắt)|"
+    r"qua\s+cửa\s+khẩu\s+(?:quốc\s+tế\s+|chính\s+|phụ\s+)?[A-ZĐ]|phòng\s+vệ|bán\s+phá\s+giá|trợ\s+cấp|"
     r"tiền\s+chất|lô\s+hàng\s+này",
     re.IGNORECASE,
 )
@@ -1296,6 +1308,8 @@ def _read_quantity(
     if _OTHER_FORCES.search(clause) and not _CUSTOMS.search(before):
         return None  # "lực lượng QLTT ... thu nộp ngân sách 50 tỷ": another force's money
     metric = "budget_revenue" if family == "budget" else family
+    if family == "budget" and quantity.value < _SMALLEST_REVENUE:
+        return None  # "số thuế phải nộp dưới 50.000 đồng": a rule's amount, not a unit's revenue
     if family in ("violations_value", "penalty_revenue") and _single_case(sentence, clause, family):
         return None
     if family == "budget" and _SPENDING_BEFORE.search(_last_chunk(segment)):
@@ -1326,6 +1340,7 @@ def _read_quantity(
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
+_SMALLEST_REVENUE = Decimal(1_000_000)
 _FROM_BEFORE = re.compile(r"\btừ\s*$")
 _TO_AFTER = re.compile(r"\s*[^\d,;.]{0,25}?\s(?:lên|xuống)\s+(?:mức\s+)?\d")
 # Enforcement amounts are a unit's totals only with a count of cases or a period beside them; a lone

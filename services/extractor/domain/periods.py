@@ -38,7 +38,10 @@ PERIOD_RE = re.compile(
     r"(?:\s+ngày)?\s+(?P<ud>\d{1,2})/(?P<um>\d{1,2})(?:/(?P<uy>" + _YEAR + r"))?(?![\d/]))"
     r"|(?P<uptomonth>(?:đến\s+hết|tới\s+hết|hết|đến|tới|lũy\s+kế\s+đến)\s+tháng\s+(?P<umon>\d{1,2})"
     r"(?:\s*/\s*(?P<umy>" + _YEAR + r")|\s+năm\s+(?P<umy2>" + _YEAR + r"))?(?![\d/]))"
-    r"|(?P<months>(?<![\d,.])(?P<n>\d{1,2})\s+tháng(?:\s+đầu)?(?:\s+(?:đầu\s+)?năm)?"
+    r"|(?P<midmonth>(?:đến|tới)\s+(?:hết\s+)?(?:trung\s+tuần|giữa)\s+tháng\s+(?P<mm>\d{1,2})"
+    r"(?:\s*(?:/|năm)\s*(?P<mmy>" + _YEAR + r"))?(?![\d/]))"
+    r"|(?P<firstmonth>tháng\s+đầu\s+tiên(?:\s+(?:của\s+)?năm\s+(?P<fmy>" + _YEAR + r"))?)"
+    r"|(?P<months>(?<![\d,.])(?P<n>\d{1,2})\s+tháng(?:\s+đầu)?(?:\s+(?:đầu\s+)?(?:của\s+)?năm)?"
     r"(?:\s*(?:/|năm)?\s*(?P<ny>" + _YEAR + r"))?(?![\w]))"
     r"|(?P<quarters>(?P<qn>\d|ba|hai)\s+quý\s+đầu(?:\s+năm)?(?:\s*(?:/|năm)?\s*(?P<qny>" + _YEAR + r"))?)"
     r"|(?P<quarter>quý\s+(?P<q>IV|III|II|I|[1-4])(?![\w])(?:\s*(?:/|năm)\s*(?P<qy>" + _YEAR + r"))?)"
@@ -155,6 +158,13 @@ def _mention(match: re.Match[str]) -> PeriodMention | None:
             if not 1 <= month <= 12:
                 return None
             return PeriodMention(1, 1, month, None, _year(match.group("umy") or match.group("umy2")), pos)
+        if match.group("midmonth"):
+            month = int(match.group("mm"))
+            if not 1 <= month <= 12:
+                return None
+            return PeriodMention(1, 1, month, 15, _year(match.group("mmy")), pos)
+        if match.group("firstmonth"):
+            return PeriodMention(1, 1, 1, None, _year(match.group("fmy")), pos)
         if match.group("months"):
             count = int(match.group("n"))
             if not 1 <= count <= 12:

@@ -55,6 +55,12 @@ _BRANCH_WORDS = (
 _BRANCH_NAME = rf"(?:(?:{_BRANCH_WORDS}|{_CAP}|\d+|[IVX]+)(?:\s+|$|(?=[,.;:)(–-]))){{1,12}}"
 
 CHI_CUC_RE = re.compile(rf"Chi\s+cục\s+(?:Hải\s+quan|HQ)\s+(?P<name>{_BRANCH_NAME})")
+# "tại chi cục Đức Hoà": a customs branch named by its place alone, in a text about customs. Other
+# agencies' branches (Chi cục Thuế, Kiểm lâm, Quản lý thị trường...) are left out by their first word.
+CHI_CUC_BARE_RE = re.compile(
+    r"\b[Cc]hi\s+cục\s+(?!(?:Hải|HQ|Thuế|Kiểm|Quản|Thú|Bảo|Phát|Tiêu|Thủy|Thuỷ|Văn|Dân|Thống|Trưởng|Phó|"
+    rf"Chăn|Trồng|Đo|Giám|An|Lâm|Biển|Môi|Di|Hạt)\b)(?P<name>{_CAP}(?:\s+{_CAP}){{0,3}})"
+)
 CUC_RE = re.compile(
     rf"(?:(?P<cuc>Cục)\s+)?(?:Hải\s+quan|HQ)\s+(?P<admin>(?:tỉnh|thành\s+phố)\s+)?(?P<place>{_PLACE})"
 )
@@ -185,7 +191,7 @@ OTHER_DEPARTMENT_RE = re.compile(
 # after it ("Đội Kiểm soát ..., Cục Hải quan X") is its parent, not the subject.
 TEAM_RE = re.compile(
     r"\b(?:Đội|Tổ)\s+(?:[Kk]iểm\s+soát|[Cc]ông\s+tác|[Nn]ghiệp\s+vụ|[Đđ]iều\s+tra|[Tt]uần\s+tra|[Cc]hống\s+buôn)"
-    r"[^,;.()]{0,40}"
+    r"(?:[^,;.()]|,\s*chống){0,50}"
 )
 _TEAM_PARENT = re.compile(r"\s*(?:[,(–-]\s*)?(?:(?:trực\s+)?thuộc\s+|của\s+)?$")
 
@@ -250,6 +256,11 @@ def find_subjects(text: str) -> list[SubjectMention]:
         if free(start, end):
             found.append(SubjectMention(OTHER_UNIT, start, end))
             taken.append((start, end))
+    bare = (
+        [m for m in CHI_CUC_BARE_RE.finditer(text) if free(m.start(), m.end())]
+        if cuc and ("Chi" in text or "chi" in text)
+        else []
+    )
     for match in CHI_CUC_RE.finditer(text) if cuc and "Chi" in text else ():
         if not free(match.start(), match.end()):
             continue
@@ -261,6 +272,11 @@ def find_subjects(text: str) -> list[SubjectMention]:
         name = re.sub(r"\s+(?:đạt|thu|là|có|với|và|mới|cho|đã|được)$", "", name)
         found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
         taken.append((match.start(), match.end()))
+    for match in bare:
+        if free(match.start(), match.end()):
+            name = _PERSON_NAME.split(match.group("name"), maxsplit=1)[0].strip()
+            found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
+            taken.append((match.start(), match.end()))
     tong_cuc = (
         cuc
         or "gành" in text
