@@ -82,10 +82,22 @@ _CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
 _CUSTOMS_LOWER = re.compile(r"hải\s+quan")
 # Customs named only as a newspaper's name ("Báo Hải quan") does not make a text about customs.
 # Nor does an official's title ("Tổng cục trưởng Tổng cục Hải quan X, Ủy viên Ban Chỉ đạo ...").
-_CUSTOMS_PRESS = re.compile(
-    r"(?:báo|tạp\s+chí|phóng\s+viên)\s+hải\s+quan(?:\s+(?:online|điện\s+tử))?|"
-    r"(?:tổng\s+)?cục\s+trưởng\s+(?:tổng\s+)?cục\s+hải\s+quan"
+# Checked on the words right before each "hải quan" (a search anchored at the end: no scan of the text).
+_CUSTOMS_PRESS_BEFORE = re.compile(
+    r"(?:(?:báo|tạp\s+chí|phóng\s+viên)|(?:tổng\s+)?cục\s+trưởng\s+(?:tổng\s+)?cục)\s+$"
 )
+
+
+def _names_customs(lower: str) -> bool:
+    """A lower-cased text names customs other than as a paper's name or in an official's title."""
+    if "hải" not in lower:
+        return False
+    return any(
+        not _CUSTOMS_PRESS_BEFORE.search(lower, max(0, match.start() - 40), match.start())
+        for match in _CUSTOMS_LOWER.finditer(lower)
+    )
+
+
 # Business results: a company's or a bank's money is never the budget revenue customs collects.
 _BUSINESS_MONEY = re.compile(
     r"lợi\s+nhuận|\blãi\s+(?:trước|sau)\s+thuế|doanh\s+thu|ngân\s+hàng|[Cc]ông\s+ty|[Tt]ập\s+đoàn|"
@@ -165,6 +177,7 @@ _ENFORCEMENT_WORDS = re.compile(
 
 
 _ENFORCEMENT_CONTEXT = _LowerCased(_ENFORCEMENT_WORDS)
+_REVENUE_CUES_LOWER = re.compile(_REVENUE_CUES.pattern.replace("NSNN", "nsnn"))
 _VIOLATION_VALUE_CUE = re.compile(r"trị\s+giá|giá\s+trị", re.IGNORECASE)
 _PENALTY_CUE = re.compile(
     r"tiền\s+phạt|xử\s+phạt|số\s+tiền|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+ngân\s+sách",
@@ -252,6 +265,11 @@ _CLAUSE_OUT_OF_SCOPE = _ClauseOutOfScope()
 _OTHER_FORCES = re.compile(
     r"Công\s+an|Biên\s+phòng|Bộ\s+đội|Quản\s+lý\s+thị\s+trường|QLTT|Cảnh\s+sát|Ban\s+Chỉ\s+đạo\s+389|"
     r"lực\s+lượng\s+chức\s+năng|các\s+lực\s+lượng\b|liên\s+ngành|Tổ\s+công\s+tác|các\s+cơ\s+quan\s+chức\s+năng"
+)
+# A word every match of _OTHER_FORCES or _ALL_SECTORS holds, to skip both on most sentences.
+_MAY_NAME_OTHER_FORCES = re.compile(
+    r"công\s+an|biên\s+phòng|bộ\s+đội|quản\s+lý\s+thị|qltt|cảnh\s+sát|chỉ\s+đạo|lực\s+lượng|liên\s+ngành|"
+    r"tổ\s+công|chức\s+năng|các\s+cấp|các\s+ngành"
 )
 # Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
 _SENTENCE_SUB_AREA = re.compile(
@@ -1066,10 +1084,14 @@ def _carry_state(
             state.unit_subject = units[-1]
     if _ENFORCEMENT_WORDS.search(lower):
         state.enforcement_block = block
-    if "thu" in lower and _REVENUE_CUES.search(sentence):
+    if "thu" in lower and _REVENUE_CUES_LOWER.search(lower):
         state.revenue_cue_sentence = state.sentence_index
         state.revenue_cue_block = block
-    if (_OTHER_FORCES.search(sentence) or _ALL_SECTORS.search(sentence)) and not _CUSTOMS_LOWER.search(lower):
+    if (
+        _MAY_NAME_OTHER_FORCES.search(lower)
+        and (_OTHER_FORCES.search(sentence) or _ALL_SECTORS.search(sentence))
+        and not _CUSTOMS_LOWER.search(lower)
+    ):
         state.other_force_block = block
     if usd_family:
         state.trade_family = usd_family
@@ -1764,8 +1786,7 @@ def _consistent(summary: Fact, body: Fact) -> bool:
 
 def _about_customs(article: Article) -> bool:
     """Customs named somewhere, other than as a newspaper's name or in an official's title."""
-    text = _CUSTOMS_PRESS.sub(" ", "\0".join((article.title, article.lead, *article.blocks)).lower())
-    return _CUSTOMS_LOWER.search(text) is not None
+    return _names_customs("\0".join((article.title, article.lead, *article.blocks)).lower())
 
 
 def extract_facts(article: Article) -> list[Fact]:
@@ -1801,7 +1822,7 @@ def extract_facts(article: Article) -> list[Fact]:
     for block_index, (text, summary) in enumerate(blocks[: last + 1]):
         if _CAPTION.search(text):
             continue
-        state.block_customs = _CUSTOMS_LOWER.search(_CUSTOMS_PRESS.sub(" ", text.lower())) is not None
+        state.block_customs = _names_customs(text.lower())
         is_lead = bool(article.lead) and block_index == (1 if article.title else 0) and text == article.lead
         for original in split_sentences(text):
             # Some pages use decomposed diacritics ("ty" + combining hook): read the NFC form, keep the
