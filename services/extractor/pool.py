@@ -111,6 +111,10 @@ class ExtractionPool:
         except BrokenProcessPool as exc:
             self._replace("died")
             raise EventError(f"extraction worker died on this page: {exc}") from None
+        except asyncio.CancelledError:
+            # The worker would go on with the page and eat into the next page's budget.
+            self._replace("cancelled")
+            raise
 
     def close(self) -> None:
         """Stop the workers now (a page in flight is abandoned: its event was not acked)."""

@@ -134,6 +134,27 @@ async def test_a_worker_that_dies_is_that_pages_failure() -> None:
         pool.close()
 
 
+async def test_a_cancelled_extraction_does_not_leave_its_page_running() -> None:
+    pool = ExtractionPool(1, 60.0)
+    try:
+        await pool.start()
+        executor = pool._executor
+        assert executor is not None
+        task = asyncio.create_task(pool.extract(raw_page(article_html(number_paragraph(100_000))).encode()))
+        deadline = time.monotonic() + 10
+        while not executor._pending_work_items and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert pool.replaced == 1  # else the next page would queue behind it and spend its budget waiting
+        started = time.monotonic()
+        assert (await pool.extract(good_page().encode())).facts
+        assert time.monotonic() - started < 10
+    finally:
+        pool.close()
+
+
 # --- C: deep nesting ------------------------------------------------------------------------------
 
 
