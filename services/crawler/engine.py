@@ -990,12 +990,14 @@ class Crawler:
         """--until-idle: stop once no host has work now or later and everything is written."""
         while not self.stopping:
             await asyncio.sleep(0.2)
+            # A host given up for this run (robots.txt kept failing) keeps its URLs queued for the next
+            # run: it must not keep this one from ending.
             if (
-                all(hs.idle() and hs.robots is not None for hs in self.hosts.values())
+                all(hs.gave_up or (hs.idle() and hs.robots is not None) for hs in self.hosts.values())
                 and not self.writer.pending()
             ):
                 await self._flush()
-                if all(hs.idle() for hs in self.hosts.values()) and not self.writer.pending():
+                if all(hs.gave_up or hs.idle() for hs in self.hosts.values()) and not self.writer.pending():
                     self.request_stop("idle")
 
 

@@ -63,6 +63,7 @@ class Hostile:
     """A ThreadingHTTPServer serving the probes; counts requests per path."""
 
     canary_port: int = 0
+    robots_status: int | None = None  # /robots.txt answers this status (default: 404)
     hits: Counter[str] = field(default_factory=Counter)
     _server: ThreadingHTTPServer | None = None
 
@@ -181,6 +182,9 @@ class Hostile:
             "/slow-body/": slow_body,
             "/session/": page(_article("session")),
         }
+        if self.robots_status is not None:
+            status = self.robots_status
+            routes["/robots.txt"] = lambda h: h.send_error(status)
         # /trap/x/ links to x/ relative to itself: /trap/x/x/, /trap/x/x/x/... without end.
         routes.update(
             {
@@ -311,3 +315,16 @@ def test_url_and_per_host_budgets_are_counted(
     assert not [u for u in rows if len(u) > 2_048]
     assert len([u for u in rows if u.startswith(hostile.base)]) <= 8
     assert LONG_PATH not in hostile.hits
+
+
+def test_a_host_whose_robots_txt_keeps_failing_does_not_hang_the_crawl(
+    names: tuple[str, str], database_url: str, engine: Engine
+) -> None:
+    topic, state = names
+    srv = Hostile(robots_status=500).start()
+    try:
+        crawl(srv, topic, state, database_url, {"HQ_RETRY_BASE_SECONDS": "0.01"})
+        assert srv.hits["/robots.txt"] >= 1 and srv.hits["/"] == 0  # nothing fetched without robots.txt
+    finally:
+        srv.stop()
+    assert url_rows(engine, state)[srv.base + "/"].state == "queued"  # kept for the next run

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import time
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.crawler.domain.addresses import is_public_address, may_connect
 from services.crawler.domain.encoding import BodyDecoder, EncodingRefusedError, parse_content_encoding
 from services.crawler.domain.isolation import is_data_error, write_isolating
 from services.crawler.domain.page import PageRefusedError, analyse
 from services.crawler.domain.parse import decode_body, html_depth, sniff_charset
+from services.crawler.domain.scope import Scope
+from services.crawler.domain.urls import canonicalize
 
 BASE = "https://hddtvn.com/a/"
 
@@ -161,3 +166,56 @@ def test_other_errors_are_not_treated_as_rejected_data() -> None:
 
     with pytest.raises(ConnectionError):
         write_isolating([1, 2, 3], write, lambda exc: None)
+
+
+# -- fuzzing: whatever a page, a link or a body holds, the pure code answers or refuses, never crashes
+
+_TAGS = st.sampled_from(
+    ["<div>", "</div>", "<a href='", "'>", "</a>", "<meta charset=", "<base href=", "<b>", "<"]
+)
+_HTML = st.lists(st.one_of(_TAGS, st.text(max_size=20)), max_size=60).map("".join)
+_CHARSETS = st.sampled_from(
+    ["utf-8", "idna", "punycode", "undefined", "utf-16", "cp1258", "x-bogus", "", "utf-7"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(html=_HTML, charset=_CHARSETS, raw=st.binary(max_size=200))
+def test_analyse_never_crashes(html: str, charset: str, raw: bytes) -> None:
+    for body in (html.encode("utf-8", "surrogatepass"), raw, f'<meta charset="{charset}">'.encode() + raw):
+        for ctype in ("text/html", f"text/html; charset={charset}", "application/xml", None):
+            try:
+                a = analyse(BASE, BASE, ctype, body, max_html_depth=20)
+            except PageRefusedError:
+                continue
+            assert all(link.startswith(("http://", "https://")) for link in a.links)
+            a.text.encode(a.charset, "replace")  # the charset on the event can re-encode the text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_urls_never_crash_canonicalisation_or_scope(href: str) -> None:
+    scope = Scope.for_seeds([BASE])
+    for candidate in (href, "https://hddtvn.com/" + href):
+        c = canonicalize(candidate, BASE)
+        if c is not None:
+            assert scope.check(c).pattern is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(coding=st.sampled_from([None, "gzip", "deflate"]), blob=st.binary(max_size=500))
+def test_bodies_decode_or_are_refused(coding: str | None, blob: bytes) -> None:
+    decoder = BodyDecoder(coding, 100)
+    try:
+        out = decoder.feed(blob) + decoder.finish()
+    except EncodingRefusedError:
+        return
+    assert len(out) <= 101
+
+
+@settings(max_examples=200, deadline=None)
+@given(v4=st.integers(0, 2**32 - 1), tail=st.integers(0, 2**80 - 1))
+def test_6to4_is_as_private_as_the_ipv4_it_embeds(v4: int, tail: int) -> None:
+    six = ipaddress.IPv6Address((0x2002 << 112) | (v4 << 80) | tail)
+    if not is_public_address(str(ipaddress.IPv4Address(v4))):
+        assert not is_public_address(str(six))
