@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from services.common import limits
 from services.common.events import EventError, ExtractionEvent, FactEvent, RawPage
@@ -22,9 +24,11 @@ from services.common.facts import Fact
 from services.common.kafka import header_map
 from services.common.settings import Settings
 from services.extractor import app as extractor_app
+from services.extractor.domain.facts import EXTRACTOR_VERSION
 from services.extractor.domain.html_article import parse_article
 from services.extractor.pool import BUDGET_REASON, ExtractionPool
 from services.extractor.service import PageOutcome, encode_outcome, extract_record, process_page
+from services.store.domain import SourceRecord, StorePolicy, decode_extraction, decode_fact
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 URL = "https://hddtvn.com/bai-doc/"
@@ -307,3 +311,61 @@ def _running(pid: int) -> bool:
     with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(")")[-1].split()[0] != "Z"
     return True
+
+
+# --- fuzz: whatever the page, its events pass the store's checks, or the page is refused with a reason ----
+
+_NOISE = st.sampled_from(
+    ["", " ", ",", ";", "<b>", "</b>", "<br>", "</p><p>", "<div>", "</div>", "\x1b", "\x00", "&#0;", "&amp;",
+     "<script>x</script>", "\u200b", "\ud7ff", "\n"]
+)  # fmt: skip
+_SUBJECTS = st.sampled_from(
+    ["Cục Hải quan Hà Nội", "Tổng cục Hải quan", "Chi cục Hải quan Cái Lân", "Ngành Hải quan"]
+)
+_PHRASES = st.sampled_from(
+    [
+        "thu ngân sách",
+        "kim ngạch xuất nhập khẩu",
+        "thu nộp ngân sách nhà nước",
+        "phát hiện",
+        "xử lý",
+        "tờ khai",
+    ]
+)
+_UNITS = st.sampled_from(
+    ["tỷ đồng", "triệu USD", "tỷ USD", "%", "vụ", "tờ khai", "doanh nghiệp", "nghìn tỷ đồng"]
+)
+_PERIODS = st.sampled_from(["năm 2020", "9 tháng đầu năm 2021", "quý 3/2022", "tháng 6", ""])
+
+
+@st.composite
+def _numbers(draw: st.DrawFn) -> str:
+    integer = draw(st.integers(min_value=0, max_value=10**6) | st.integers(min_value=0, max_value=10**40))
+    text = f"{integer:,}".replace(",", ".")  # Vietnamese thousands separators
+    if draw(st.booleans()):
+        text += "," + draw(st.text(alphabet="0123456789", min_size=1, max_size=30))
+    return text
+
+
+@st.composite
+def _sentences(draw: st.DrawFn) -> str:
+    parts = [draw(_SUBJECTS), draw(_PHRASES), draw(_PERIODS), "đạt", draw(_numbers()), draw(_UNITS)]
+    noisy = [part + draw(_NOISE) for part in parts]
+    return " ".join(noisy) + draw(st.sampled_from([".", ",", ";", ""]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sentences=st.lists(_sentences(), min_size=1, max_size=12), title=st.text(max_size=50))
+def test_fuzzed_pages_yield_storable_events_or_a_reason(sentences: list[str], title: str) -> None:
+    page = raw_page(article_html(" ".join(sentences), title=title.replace("<", " ") or "T"))
+    try:
+        outcome = extract_record(page.encode(), EXTRACTOR_VERSION)
+    except EventError as exc:
+        assert str(exc)
+        return
+    policy = StorePolicy()
+    for offset, (key, value) in enumerate(outcome.facts):
+        decode_fact(SourceRecord("f", 0, offset, key, value), policy)
+    if outcome.extraction is not None:
+        key, value = outcome.extraction
+        decode_extraction(SourceRecord("e", 0, 0, key, value), policy)

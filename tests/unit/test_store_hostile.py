@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from services.common.events import EventError
@@ -205,3 +207,42 @@ async def test_redrive_refuses_a_header_naming_another_topic() -> None:
 def test_health_binds_loopback_by_default() -> None:
     assert Settings().health_host == "127.0.0.1"
     assert Settings(health_host="0.0.0.0").health_host == "0.0.0.0"
+
+
+# --- fuzz: whatever is on the topic, each record is stored or dead-lettered, never a crash -------------
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=300)
+    | st.text(alphabet=st.characters(codec="utf-8"), min_size=2000, max_size=3000)
+)
+_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=8,
+)
+_FIELDS = [*fact_event(sample_fact()).to_json().keys(), "rule", "confidence"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(field=st.sampled_from(_FIELDS), value=_JSON, fix_id=st.booleans())
+def test_fuzzed_fact_events_are_stored_or_dead_lettered(field: str, value: object, fix_id: bool) -> None:
+    data = fact_event(sample_fact(), article_url=URL).to_json()
+    data[field] = value
+    raw = json.dumps(data).encode()
+    batch = classify([fact_record(raw, offset=7)], KINDS, StorePolicy())
+    assert len(batch.facts) + len(batch.dead_letters) == 1
+    assert batch.next_offsets == {(FACTS, 0): 8}
+    for letter in batch.dead_letters:
+        assert letter.error and not letter.error.startswith(("TypeError", "AttributeError", "KeyError"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.binary(max_size=2000))
+def test_fuzzed_bytes_on_both_topics_are_dead_lettered(value: bytes) -> None:
+    records = [SourceRecord(FACTS, 0, 0, None, value), SourceRecord(EXTRACTIONS, 0, 0, None, value)]
+    batch = classify(records, KINDS, StorePolicy())
+    assert len(batch.facts) + len(batch.extractions) + len(batch.dead_letters) == 2
