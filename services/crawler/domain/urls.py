@@ -108,7 +108,13 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
         if not url or url.startswith("#") or url.lower().startswith(NON_HTTP_SCHEMES):
             return None
         url = urljoin(base, url)
+    if len(url) > _CACHED_URL_CHARS:
+        # Long links are rare on real sites and common on hostile ones: kept out of the cache's memory.
+        return _canonicalize.__wrapped__(url)
     return _canonicalize(url)
+
+
+_CACHED_URL_CHARS = 1_024
 
 
 # Pages repeat the same absolute links (menus, sidebars, calendars): the cache is keyed by them alone.
