@@ -405,3 +405,56 @@ def test_the_body_whose_instructions_are_followed_is_not_the_subject() -> None:
         "2020 sẽ đạt 95% dự toán."
     )
     assert {f.subject for f in facts} == {"cuc:da-nang"}
+
+
+# --- enforcement summaries ------------------------------------------------------------------------------
+
+
+def test_a_breakdown_sentence_keeps_penalties_prosecutions_and_referrals() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Gia Lai phát hiện 200 vụ vi phạm. Trong đó, xử phạt vi phạm hành chính 150 "
+        "vụ, khởi tố 2 vụ, chuyển cơ quan công an 5 vụ."
+    )
+    assert {(f.metric, f.value) for f in facts} == {
+        ("violations", Decimal(200)),
+        ("administrative_penalties", Decimal(150)),
+        ("criminal_cases", Decimal(2)),
+        ("criminal_referrals", Decimal(5)),
+    }
+
+
+def test_fines_and_confiscations_together_are_penalty_revenue() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Gia Lai xử phạt vi phạm hành chính 150 vụ, phạt tiền và tịch thu hàng hóa 2 "
+        "tỷ đồng."
+    )
+    assert {(f.metric, f.value) for f in facts} == {
+        ("administrative_penalties", Decimal(150)),
+        ("penalty_revenue", Decimal(2 * 10**9)),
+    }
+
+
+def test_the_anti_smuggling_department_is_a_subject_of_its_own() -> None:
+    facts = facts_of("Tính đến 15/11/2020, Cục Điều tra chống buôn lậu đã bắt giữ, xử lý 300 vụ vi phạm.")
+    assert keyed(facts) == {("cuc:dieu-tra-chong-buon-lau", "violations", "actual", Decimal(300))}
+
+
+def test_a_partner_unit_is_not_the_subject() -> None:
+    facts = facts_of(
+        "Năm 2020, Chi cục Hải quan Lệ Xá đã phối hợp với Cục Điều tra chống buôn lậu phát hiện 12 vụ vi "
+        "phạm."
+    )
+    assert {f.subject for f in facts} == {"chi-cuc:le-xa"}
+
+
+# --- kinds ----------------------------------------------------------------------------------------------
+
+
+def test_what_is_derived_from_an_estimate_is_an_estimate() -> None:
+    facts = facts_of(
+        "Dự kiến năm 2020, Cục Hải quan Gia Lai thu đạt 1.050 tỷ đồng. Như vậy, đơn vị sẽ vượt 5% dự toán."
+    )
+    assert keyed(facts) == {
+        ("cuc:gia-lai", "budget_revenue", "estimate", Decimal(1050 * 10**9)),
+        ("cuc:gia-lai", "budget_revenue_attainment", "estimate", Decimal(105)),
+    }

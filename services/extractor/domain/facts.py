@@ -28,6 +28,7 @@ from services.extractor.domain.subjects import (
     ASSIGNER_RE,
     CHI_CUC_RE,
     OTHER_UNIT,
+    PROVINCES,
     UNRESOLVED_PLACE,
     SubjectMention,
     assigner_id,
@@ -108,6 +109,8 @@ _BUSINESS_MONEY = re.compile(
 _ALL_SECTORS = re.compile(
     r"các\s+cấp,?\s+các\s+ngành|các\s+ngành,?\s+các\s+cấp|[Bb]an\s+[Cc]hỉ\s+đạo\s+(?:389|quốc\s+gia)"
 )
+# "Như vậy, ..." after an estimate: what it derives from the estimate is an estimate too.
+_DERIVED_OPENING = re.compile(r"\W*(?:[Nn]hư\s+vậy|[Vv]ới\s+kết\s+quả\s+(?:này|trên|ước\s+tính))\b")
 # A sentence that opens on an estimate ("Ước tính năm 2020, ...") estimates every figure in it.
 _ESTIMATE_OPENING = re.compile(r"^\W*(?:[Ưư]ớc\s+tính|[Ưư]ớc|[Dd]ự\s+kiến|[Dd]ự\s+báo)\b")
 # Drug cases are a sub-category of the cases customs reports.
@@ -180,11 +183,11 @@ _ENFORCEMENT_CONTEXT = _LowerCased(_ENFORCEMENT_WORDS)
 _REVENUE_CUES_LOWER = re.compile(_REVENUE_CUES.pattern.replace("NSNN", "nsnn"))
 _VIOLATION_VALUE_CUE = re.compile(r"trị\s+giá|giá\s+trị", re.IGNORECASE)
 _PENALTY_CUE = re.compile(
-    r"tiền\s+phạt|xử\s+phạt|số\s+tiền|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+ngân\s+sách",
+    r"tiền\s+phạt|phạt\s+tiền|xử\s+phạt|số\s+tiền|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+ngân\s+sách",
     re.IGNORECASE,
 )
 # What was confiscated is not a violation total, but "tịch thu hàng vi phạm trị giá X" is that value.
-_CONFISCATED = r"tịch\s+thu(?!\s+hàng\s+(?:hóa\s+|hoá\s+)?vi\s+phạm)"
+_CONFISCATED = r"(?<!và\s)tịch\s+thu(?!\s+hàng\s+(?:hóa\s+|hoá\s+)?vi\s+phạm)"
 # Amounts inside a unit's total that the contract leaves out of scope (checked near the cue).
 _OUT_OF_SCOPE = re.compile(
     r"thuế\s+(?:GTGT|giá\s+trị|nhập\s+khẩu|xuất\s+khẩu|TTĐB|tiêu\s+thụ|bảo\s+vệ|BVMT|thu\s+nhập)|"
@@ -378,7 +381,8 @@ _CASE_SUBTYPE_AFTER = re.compile(
     r"^\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:về\s+(?!pháp\s+luật)|có\s+dấu|liên\s+quan|ma\s+t[uú]y|ma\s+tuý)"
 )
 _CASE_CUES = re.compile(
-    r"(?P<refer>(?:chuyển|đề\s+nghị|kiến\s+nghị)[^;.\d]{0,140}?khởi\s+tố)"
+    r"(?P<refer>(?:chuyển|đề\s+nghị|kiến\s+nghị)[^;.\d]{0,140}?khởi\s+tố|"
+    r"(?:chuyển|bàn\s+giao)(?:\s+hồ\s+sơ)?\s+(?:sang\s+|cho\s+)?(?:cơ\s+quan\s+(?:công\s+an|điều\s+tra)|công\s+an))"
     r"|(?P<criminal>khởi\s+tố)"
     r"|(?P<admin>hành\s+chính)"
     r"|(?P<violation>phát\s+hiện|bắt\s+giữ|vi\s+phạm|buôn\s+lậu|(?:xử\s+lý)(?=[^.;]*(?:vi\s+phạm|buôn\s+lậu)))",
@@ -416,6 +420,7 @@ class _State:
     block_customs: bool = False  # the paragraph being read names customs
     other_force_block: int = -1  # a paragraph about the police, border guards...: their figures
     revenue_cue_sentence: int = -1  # the last sentence that named budget revenue (a list's opening)
+    estimate_sentence: int = -1  # the last sentence whose figures were estimates
     revenue_cue_block: int = -1
 
 
@@ -451,7 +456,7 @@ _ASSIGNER_AFTER = re.compile(
     r"\s*(?:đã\s+|đề\s+ra\s+|)(?:giao\b|xây\s+dựng)"
 )
 _ASSIGNER_BEFORE = re.compile(
-    r"\bdo\s*$|(?:chỉ\s+đạo|hướng\s+dẫn|yêu\s+cầu)\s+(?:của\s+)?(?:[^;.:]{0,50}(?:,|\bvà)\s+(?:của\s+)?)?$"
+    r"\bdo\s*$|phối\s+hợp\s+(?:với\s+)?(?:[^;.:]{0,50}(?:,|\bvà)\s+)?$|(?:chỉ\s+đạo|hướng\s+dẫn|yêu\s+cầu)\s+(?:của\s+)?(?:[^;.:]{0,50}(?:,|\bvà)\s+(?:của\s+)?)?$"
 )
 
 
@@ -621,7 +626,11 @@ def _classify_count(
         return None  # "mỗi tháng phát sinh hơn 220 tờ khai": an average
     if _RATE.search(before[before.rfind(";") + 1 :][-150:]) or _RATE_AFTER.match(after):
         return None  # "mỗi ngày, tại cửa khẩu X, tiếp nhận khoảng 80 tờ khai": a rate, not a total
-    if noun == "cases" and re.match(r"\s*Trong\s+(?:đó|số\s+(?:đó|này|trên))\b", sentence):
+    if (
+        noun == "cases"
+        and re.match(r"\s*Trong\s+(?:đó|số\s+(?:đó|này|trên))\b", sentence)
+        and _case_cue(before, after) in (None, "violation")
+    ):
         return "sub-type", value  # a sentence that breaks a total down by kind of case
     if _CLAUSE_OUT_OF_SCOPE.search(re.split(r"[,;.]", after[:40], maxsplit=1)[0]):
         return None  # "2.500 DN FDI" (the count's own phrase, not what the sentence goes on to)
@@ -671,12 +680,7 @@ def _classify_count(
         return "sub-type", value  # "1 vụ vi phạm về sở hữu trí tuệ": what follows in the clause is a part
     if _CASE_ADMIN_AFTER.match(after):
         return "administrative_penalties", value
-    cue: str | None = None
-    for match in _CASE_CUES.finditer(before):
-        cue = match.lastgroup
-    after_cue = re.match(r"\s*vụ(?:\s+việc)?\s+(?P<w>án\s+hình\s+sự|buôn\s+lậu|vi\s+phạm)", after)
-    if cue is None and after_cue:
-        cue = "criminal" if after_cue.group("w").startswith("án") else "violation"
+    cue = _case_cue(before, after)
     if cue == "refer":
         return "criminal_referrals", value
     if cue == "criminal":
@@ -689,6 +693,17 @@ def _classify_count(
 
 
 _DRUG_TEAM = re.compile(r"(?:Đội|đội)(?:\s+[Kk]iểm\s+soát)?\s+phòng,?\s+chống\s+ma\s+t[uú]y|PCMT")
+
+
+def _case_cue(before: str, after: str) -> str | None:
+    """What a count of cases counts, from the last cue before it, else the words right after it."""
+    cue: str | None = None
+    for match in _CASE_CUES.finditer(before):
+        cue = match.lastgroup
+    after_cue = re.match(r"\s*vụ(?:\s+việc)?\s+(?P<w>án\s+hình\s+sự|buôn\s+lậu|vi\s+phạm)", after)
+    if cue is None and after_cue:
+        cue = "criminal" if after_cue.group("w").startswith("án") else "violation"
+    return cue
 
 
 def _is_drug_count(before: str, after: str) -> bool:
@@ -881,7 +896,9 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     sub_scope = _SUB_SCOPE.search(sentence) if _may_have_sub_scope(sentence) else None
     sub_scope_at = sub_scope.start() if sub_scope else None
     hypothetical = "sẽ" in sentence and _HYPOTHETICAL.search(sentence) is not None
-    estimated = _ESTIMATE_OPENING.match(sentence) is not None
+    estimated = _ESTIMATE_OPENING.match(sentence) is not None or (
+        state.estimate_sentence == state.sentence_index - 1 and _DERIVED_OPENING.match(sentence) is not None
+    )
     governing: _Reading | None = None
     governing_period: tuple[date, date | None] | None = None
     governing_subject: str | None = None
@@ -982,6 +999,8 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
             continue  # inside "so với ...": the value compared with, for a period the phrase only hints at
         if reading.kind == "actual" and not reading.comparison and estimated:
             reading = replace(reading, kind="estimate")
+        if reading.kind == "estimate":
+            state.estimate_sentence = state.sentence_index
         previous_reading = reading
         previous_index = index
         subject = _subject_for(
@@ -1050,6 +1069,10 @@ _OWN_AMOUNT_CUE = re.compile(
 _LIST_OPENING = re.compile(r"\W*(?:[Cc]ụ\s+thể|[Tt]heo\s+đó|[Tt]rong\s+đó)\s*[:,]")
 
 
+def _is_tong_cuc_department(subject: str) -> bool:
+    return subject.startswith("cuc:") and subject[4:] not in PROVINCES
+
+
 def _new_subject_in(segment: str, subjects: list[tuple[int, int, str]], offset: int) -> bool:
     end = offset + len(segment)
     return any(offset <= start < end for start, _, _ in subjects)
@@ -1076,8 +1099,11 @@ def _carry_state(
             state.period = _resolve(
                 periods[-1], _year_for(periods[-1].position, state, sentence_years), state.period
             )
-    if subjects:
-        state.subject = subjects[-1][2]
+    # A department of the Tổng cục (Cục Điều tra chống buôn lậu...) is the subject of its own sentence; the
+    # text goes on about the unit it was talking about before.
+    carried = [s for _, _, s in subjects if not _is_tong_cuc_department(s)]
+    if carried:
+        state.subject = carried[-1]
         state.subject_block = block
         units = [s for _, _, s in subjects if s != "ca-nuoc"]
         if units:
@@ -1637,6 +1663,16 @@ def _read_percent(
         family = "budget" if "thu" in (about.group("what") or "") else "trade_turnover"
     elif family is None and governing is None and in_segment:
         family = "budget"  # "đạt tỷ lệ (so với chỉ tiêu) cao nhất là 59%"
+    elif (
+        family is None
+        and governing is None
+        and _ATTAINMENT_AFTER.match(after)
+        and (_EXCEEDED_BY.search(segment) or _BARE_ATTAINMENT_BEFORE.search(segment))
+        and not _TRADE_CUES.search(clause)
+        and not re.search(r"\d\s+cuộc\b", clause)  # "36 cuộc kiểm tra, đạt 80% kế hoạch": inspections
+        and state.revenue_cue_sentence == state.sentence_index - 1
+    ):
+        family = "budget"  # "Như vậy, đơn vị sẽ vượt 5% dự toán": a share of a revenue target
     elif family is not None:
         if _out_of_scope(segment, cue_position) or (governing is None and _out_of_scope(clause, len(clause))):
             return "out-of-scope"

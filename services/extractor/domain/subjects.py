@@ -177,9 +177,13 @@ _HINT_WORDS = ("gành", "TCHQ", "nước", "Việt", "ảnh", "iên")
 _NUMBERED_NAME = re.compile(r".*?(?:\b(?:khu\s+vực|KV)\s*(?:\d+|[IVX]+)|\s\d+)(?=\s|$)")
 UNRESOLVED_PLACE = "place:"
 OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figures are not scored
-# Departments of the General Department that are not units in the contract's sense, and other agencies.
+# Departments of the Tổng cục are subjects of their own, `cuc:<name>` folded like a place (contract). Of
+# those, only the anti-smuggling department reports in-scope figures of its own: post-clearance audit
+# revenue is out of scope, and the staff departments (Thuế XNK, Giám sát quản lý, Quản lý rủi ro) speak for
+# the whole sector, so they stay outside with the other agencies.
+TONG_CUC_DEPARTMENT_RE = re.compile(r"Cục\s+(?P<name>Điều\s+tra\s+chống\s+buôn\s+lậu)")
 OTHER_DEPARTMENT_RE = re.compile(
-    r"Cục\s+Kiểm\s+tra\s+sau\s+thông\s+quan|Cục\s+Điều\s+tra\s+chống\s+buôn\s+lậu|Cục\s+Quản\s+lý\s+rủi\s+ro|"
+    r"Cục\s+Kiểm\s+tra\s+sau\s+thông\s+quan|Cục\s+Quản\s+lý\s+rủi\s+ro|"
     r"Cục\s+Thuế\s+(?:XNK|xuất\s+nhập\s+khẩu)|Cục\s+Giám\s+sát\s+quản\s+lý|Cục\s+Thuế\b|Tổng\s+cục\s+Thuế|"
     r"Cục\s+Cảnh\s+sát|Cảnh\s+sát\s+biển|Bộ\s+đội\s+Biên\s+phòng|Tổng\s+cục\s+Quản\s+lý\s+thị\s+trường|"
     r"Cục\s+(?:QLTT|Quản\s+lý\s+thị\s+trường)"
@@ -251,6 +255,12 @@ def find_subjects(text: str) -> list[SubjectMention]:
         for match in OTHER_DEPARTMENT_RE.finditer(text):
             found.append(SubjectMention(OTHER_UNIT, match.start(), match.end()))
             taken.append((match.start(), match.end()))
+        for match in TONG_CUC_DEPARTMENT_RE.finditer(text) if cuc else ():
+            if free(match.start(), match.end()):
+                found.append(
+                    SubjectMention("cuc:" + place_id(match.group("name")), match.start(), match.end())
+                )
+                taken.append((match.start(), match.end()))
     teams = [(m.start(), m.end()) for m in TEAM_RE.finditer(text)] if "Đội" in text or "Tổ" in text else []
     for start, end in teams:
         if free(start, end):
