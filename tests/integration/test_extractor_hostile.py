@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -45,6 +48,31 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def listening_on(port: int) -> set[str]:
+    """The local IPv4 addresses with a listening TCP socket on ``port`` (from /proc/net/tcp)."""
+    addresses = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        host, port_hex = local.split(":")
+        if state == "0A" and int(port_hex, 16) == port:
+            addresses.add(socket.inet_ntoa(bytes.fromhex(host)[::-1]))
+    return addresses
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -63,8 +91,9 @@ async def test_hostile_pages_are_dead_lettered_and_the_worker_goes_on(tmp_path: 
         article_html("<b>" * depth + "Hải quan thu 5 tỷ đồng." + "</b>" * depth), "https://hddtvn.com/nested/"
     )
     good = good_page()
-    env = {**os.environ, **settings_env(settings), "HQ_LOG_FORMAT": "text"}
-    env.pop("HQ_HEALTH_PORT", None)
+    port = free_port()
+    env = {**os.environ, **settings_env(settings), "HQ_LOG_FORMAT": "text", "HQ_HEALTH_PORT": str(port)}
+    env.pop("HQ_HEALTH_HOST", None)  # the default: loopback
     log = tmp_path / "extractor.log"
     worker = subprocess.Popen(
         hqfacts_argv("extractor"), env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")
@@ -94,6 +123,11 @@ async def test_hostile_pages_are_dead_lettered_and_the_worker_goes_on(tmp_path: 
         # 100k nested <b>: extracted, or at worst that page's failure with a reason; never a crash.
         assert nested.url in extracted or dead.get(nested.url)
         assert worker.poll() is None, "the extractor died"
+        # Finding 13: our pages only, on loopback; Faust's router and table pages are not served.
+        assert http_status(f"http://127.0.0.1:{port}/healthz") == 200
+        assert http_status(f"http://127.0.0.1:{port}/router/") == 404
+        assert http_status(f"http://127.0.0.1:{port}/table/") == 404
+        assert listening_on(port) == {"127.0.0.1"}
         workers = children_of(worker.pid)
         assert workers
     finally:
