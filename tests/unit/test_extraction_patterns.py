@@ -458,3 +458,19 @@ def test_what_is_derived_from_an_estimate_is_an_estimate() -> None:
         ("cuc:gia-lai", "budget_revenue", "estimate", Decimal(1050 * 10**9)),
         ("cuc:gia-lai", "budget_revenue_attainment", "estimate", Decimal(105)),
     }
+
+
+def test_an_example_case_told_after_a_total_is_not_a_figure() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Gia Lai phát hiện 90 vụ vi phạm.",
+        "Điển hình, Chi cục Hải quan Lệ Thanh trong tháng 5/2020 đã phát hiện 2 vụ vận chuyển gỗ trái phép.",
+    )
+    assert keyed(facts) == {("cuc:gia-lai", "violations", "actual", Decimal(90))}
+
+
+def test_revenue_named_in_a_paragraph_about_post_clearance_audits_is_theirs() -> None:
+    facts = facts_of(
+        "Trong tháng 10, Cục Hải quan Gia Lai đã hoàn thành 12 cuộc kiểm tra tại trụ sở doanh nghiệp; thu "
+        "nộp vào ngân sách 180 triệu đồng."
+    )
+    assert facts == []

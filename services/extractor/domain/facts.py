@@ -109,6 +109,7 @@ _BUSINESS_MONEY = re.compile(
 _ALL_SECTORS = re.compile(
     r"các\s+cấp,?\s+các\s+ngành|các\s+ngành,?\s+các\s+cấp|[Bb]an\s+[Cc]hỉ\s+đạo\s+(?:389|quốc\s+gia)"
 )
+_EXAMPLE_OPENING = re.compile(r"\W*(?:[Đđ]iển\s+hình|[Vv]í\s+dụ|[Cc]hẳng\s+hạn|VD)\b")
 # "Như vậy, ..." after an estimate: what it derives from the estimate is an estimate too.
 _DERIVED_OPENING = re.compile(r"\W*(?:[Nn]hư\s+vậy|[Vv]ới\s+kết\s+quả\s+(?:này|trên|ước\s+tính))\b")
 # A sentence that opens on an estimate ("Ước tính năm 2020, ...") estimates every figure in it.
@@ -421,6 +422,7 @@ class _State:
     other_force_block: int = -1  # a paragraph about the police, border guards...: their figures
     revenue_cue_sentence: int = -1  # the last sentence that named budget revenue (a list's opening)
     estimate_sentence: int = -1  # the last sentence whose figures were estimates
+    audit_block: int = -1  # a paragraph about post-clearance audits: its revenue is theirs
     revenue_cue_block: int = -1
 
 
@@ -895,7 +897,10 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
         return facts
     sub_scope = _SUB_SCOPE.search(sentence) if _may_have_sub_scope(sentence) else None
     sub_scope_at = sub_scope.start() if sub_scope else None
-    hypothetical = "sẽ" in sentence and _HYPOTHETICAL.search(sentence) is not None
+    # "Nếu ... thì sẽ ...", and "Điển hình, ..." (an example case told after a total): no figure of a period.
+    hypothetical = ("sẽ" in sentence and _HYPOTHETICAL.search(sentence) is not None) or bool(
+        _EXAMPLE_OPENING.match(sentence)
+    )
     estimated = _ESTIMATE_OPENING.match(sentence) is not None or (
         state.estimate_sentence == state.sentence_index - 1 and _DERIVED_OPENING.match(sentence) is not None
     )
@@ -1110,6 +1115,8 @@ def _carry_state(
             state.unit_subject = units[-1]
     if _ENFORCEMENT_WORDS.search(lower):
         state.enforcement_block = block
+    if "kiểm" in lower and _AUDIT.search(lower):
+        state.audit_block = block
     if "thu" in lower and _REVENUE_CUES_LOWER.search(lower):
         state.revenue_cue_sentence = state.sentence_index
         state.revenue_cue_block = block
@@ -1356,6 +1363,8 @@ def _read_quantity(
     if _OTHER_FORCES.search(clause) and not _CUSTOMS.search(before):
         return None  # "lực lượng QLTT ... thu nộp ngân sách 50 tỷ": another force's money
     metric = "budget_revenue" if family == "budget" else family
+    if family == "budget" and (state.audit_block == block or _AUDIT.search(before.lower())):
+        return "out-of-scope"  # "... hoàn thành 18 cuộc kiểm tra ...; thu nộp ngân sách X": audit revenue
     if family == "budget" and quantity.value < _SMALLEST_REVENUE:
         return None  # "số thuế phải nộp dưới 50.000 đồng": a rule's amount, not a unit's revenue
     if family in ("violations_value", "penalty_revenue") and _single_case(sentence, clause, family):
@@ -1389,6 +1398,8 @@ def _read_quantity(
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _SMALLEST_REVENUE = Decimal(1_000_000)
+# Post-clearance audits (searched on lower-cased text): revenue they bring in is out of scope (contract).
+_AUDIT = re.compile(r"kiểm\s+tra\s+sau\s+thông\s+quan|\bktstq\b|\d\s+cuộc\s+kiểm\s+tra")
 _FROM_BEFORE = re.compile(r"\btừ\s*$")
 _TO_AFTER = re.compile(r"\s*[^\d,;.]{0,25}?\s(?:lên|xuống)\s+(?:mức\s+)?\d")
 # Enforcement amounts are a unit's totals only with a count of cases or a period beside them; a lone
