@@ -474,3 +474,52 @@ def test_revenue_named_in_a_paragraph_about_post_clearance_audits_is_theirs() ->
         "nộp vào ngân sách 180 triệu đồng."
     )
     assert facts == []
+
+
+def test_passengers_are_travellers_customs_cleared() -> None:
+    assert (
+        facts_of("Trong số hành lý thất lạc, có 5 hành khách đứng tên trên 31 kiện hành lý năm 2020.") == []
+    )
+    facts = facts_of("Năm 2020, Chi cục Hải quan Nội Bài làm thủ tục cho 2.000 hành khách xuất nhập cảnh.")
+    assert {f.metric for f in facts} == {"passengers"}
+
+
+def test_news_of_an_incident_is_not_a_periods_count() -> None:
+    facts = facts_of(
+        "Chi cục Hải quan cửa khẩu Chi Lăng vừa phối hợp với công an huyện bắt giữ 2 vụ vận chuyển trái phép "
+        "gia cầm."
+    )
+    assert facts == []
+
+
+def test_forecasts_for_a_far_year_are_not_estimates_of_a_figure() -> None:
+    assert (
+        facts_of("Theo dự báo, đến năm 2030 xuất khẩu của Việt Nam sẽ tăng thêm hơn 6% nhờ hiệp định.") == []
+    )
+
+
+def test_vehicles_counted_and_a_provinces_enterprises_are_out_of_scope() -> None:
+    assert facts_of("Tháng 10/2020, cả nước nhập khẩu 9.000 xe (kim ngạch đạt 200 triệu USD).") == []
+    assert (
+        facts_of(
+            "Năm 2020, kim ngạch nhập khẩu của doanh nghiệp thành phố qua các cửa khẩu cả nước đạt 50 tỷ "
+            "USD, giảm 1% so với năm 2019."
+        )
+        == []
+    )
+
+
+def test_a_commodity_named_earlier_in_the_clause_scopes_its_change() -> None:
+    facts = facts_of(
+        "Tháng 8/2020, xuất khẩu cá tra của Việt Nam không tăng như mong đợi, giá trị xuất khẩu giảm 6% so "
+        "với cùng kỳ năm 2019."
+    )
+    assert facts == []
+
+
+def test_the_sea_port_area_is_a_sub_area() -> None:
+    facts = facts_of(
+        "5 tháng năm 2018, kim ngạch XNK của Cục Hải quan Quảng Bình đạt 1 tỷ USD. Tổng kim ngạch xuất nhập "
+        "khẩu qua khu vực cảng biển đạt 600 triệu USD, tăng 8% so với cùng kỳ năm 2017."
+    )
+    assert {f.value for f in facts} == {Decimal(10**9)}

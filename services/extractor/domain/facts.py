@@ -214,7 +214,8 @@ _CLAUSE_OUT_OF_SCOPE_WORDS = _LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|hàng\s+hóa\s+và\s+dịch\s+vụ|\bktstq\b|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|\d\s+xe\b|\bgrdp\b|"
+        r"doanh\s+nghiệp\s+(?:thành\s+phố|tỉnh|trên\s+địa\s+bàn)|hàng\s+hóa\s+và\s+dịch\s+vụ|\bktstq\b|"
         r"(?:doanh\s+nghiệp|\bdn)\b[^.;]{0,80}\bcó\s+kim\s+ngạch|\bcty\b|\bvd\s*:|ví\s+dụ|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
         r"\bbị\s+(?:[^,;.]{1,40}\s)?(?:xử\s+phạt|phạt)\b|vụ\s+việc\s+(?:này|trên)|"
         r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
@@ -279,7 +280,7 @@ _MAY_NAME_OTHER_FORCES = re.compile(
 _SENTENCE_SUB_AREA = re.compile(
     r"[Tt]uyến\s+(?:đường\s+)?(?:bộ|biển|hàng\s+không|sắt|bưu\s+chính)|(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
     # "qua cửa khẩu Tân Thanh": one border gate of a department ("qua các cửa khẩu" is all of them)
-    r"|\bqua\s+cửa\s+khẩu\s+(?:quốc\s+tế\s+|chính\s+|phụ\s+)?[A-ZĐ]"
+    r"|\bqua\s+cửa\s+khẩu\s+(?:quốc\s+tế\s+|chính\s+|phụ\s+)?[A-ZĐ]|\bkhu\s+vực\s+cảng\s+(?:biển|hàng\s+không)"
 )
 _SOURCE_AFTER = re.compile(
     r"\s*(?:đồng|USD)?\s*từ\s+(?:công\s+tác|hoạt\s+động\s+kiểm\s+tra|kiểm\s+tra|nguồn)"
@@ -310,7 +311,9 @@ _THRESHOLD_AFTER = re.compile(
 )
 _ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s+tính|dự\s+báo", re.IGNORECASE)
 _RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
-_HYPOTHETICAL = re.compile(r"\b[Nn]ếu\b[^.;]*\bsẽ\b")
+_HYPOTHETICAL = re.compile(
+    r"\b[Nn]ếu\b[^.;]*\bsẽ\b|(?:đến|tới)\s+(?:năm\s+)?20[3-9]\d\b[^.;]*\bsẽ\b"  # "đến 2030 ... sẽ tăng 6%"
+)
 _TARGET_CUE = re.compile(
     r"dự\s+toán|chỉ\s+tiêu|kế\s+hoạch|phấn\s+đấu|mục\s+tiêu|được\s+giao|giao\s+(?:thu|là)|giao\s*\(",
     re.IGNORECASE,
@@ -664,10 +667,12 @@ def _classify_count(
         before[-100:] + after[:50].split(";", 1)[0]
     ):
         return None
-    if noun == "passengers" and _TOURISTS.search(sentence) and not _BORDER_CROSSING.search(sentence):
-        return None  # tourists a province welcomed, not travellers cleared by customs
+    if noun == "passengers" and not _BORDER_CROSSING.search(sentence):
+        return None  # tourists a province welcomed, owners of lost luggage: not travellers customs cleared
     if noun != "cases":
         return noun, value
+    if _JUST_NOW.search(before) and not _PERIOD_WORDS.search(sentence):
+        return None  # "vừa phối hợp bắt giữ 2 vụ": news of an incident, not a period's count
     if _is_drug_count(before, after):
         return "sub-type", value  # "chuyên án ma túy ... phát hiện 12 vụ": drug cases only
     if _ALL_SECTORS.search(sentence) and not re.search(r"[Hh]ải\s+quan", before):
@@ -726,9 +731,8 @@ _CASE_VERB_PHRASE = re.compile(
 )
 
 
-_TOURISTS = re.compile(r"du\s+lịch|du\s+khách", re.IGNORECASE)
 _BORDER_CROSSING = re.compile(
-    r"xuất\s+nhập\s+cảnh|xuất\s+cảnh|nhập\s+cảnh|\bXNC\b|cửa\s+khẩu|thủ\s+tục", re.IGNORECASE
+    r"xuất\s+nhập\s+cảnh|xuất\s+cảnh|nhập\s+cảnh|\bXNC\b|cửa\s+khẩu|thủ\s+tục|chuyến\s+bay", re.IGNORECASE
 )
 _COUNT_SUB_AFTER = re.compile(
     r"[^,;.]{0,70}?(?:qua\s+cảng|qua\s+cầu|lối\s+mở|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b|"
@@ -1398,6 +1402,7 @@ def _read_quantity(
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _SMALLEST_REVENUE = Decimal(1_000_000)
+_JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b")
 # Post-clearance audits (searched on lower-cased text): revenue they bring in is out of scope (contract).
 _AUDIT = re.compile(r"kiểm\s+tra\s+sau\s+thông\s+quan|\bktstq\b|\d\s+cuộc\s+kiểm\s+tra")
 _FROM_BEFORE = re.compile(r"\btừ\s*$")
@@ -1696,7 +1701,7 @@ def _read_percent(
     if (
         governing is None
         and family in _TRADE_FAMILIES
-        and (_scope_named_after(after) or _COMMODITY_AFTER_TRADE_CUE.search(own))
+        and (_scope_named_after(after) or _COMMODITY_AFTER_TRADE_CUE.search(clause))
     ):
         return "out-of-scope"
     if (
