@@ -77,14 +77,19 @@ class ExtractionPool:
         self.extractor_version = extractor_version
         self.start_timeout_seconds = start_timeout_seconds
         self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0  # bumped whenever the pool is killed
+        self._in_flight = 0
+        self._slots = asyncio.Semaphore(workers)
         # The parent-watch pipe: workers get the read end (also kept here for workers started later).
         self._alive: tuple[Connection, Connection] | None = None
         self.replaced = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings, extractor_version: str = EXTRACTOR_VERSION) -> ExtractionPool:
+    def from_settings(
+        cls, settings: Settings, extractor_version: str = EXTRACTOR_VERSION, *, workers: int | None = None
+    ) -> ExtractionPool:
         return cls(
-            settings.extract_workers,
+            workers or settings.extract_workers,
             settings.extract_budget_seconds,
             max_facts=settings.max_facts_per_page,
             extractor_version=extractor_version,
@@ -95,10 +100,33 @@ class ExtractionPool:
         await self._started()
 
     async def extract(self, value: bytes | None, extractor_version: str | None = None) -> EncodedOutcome:
-        """Extract one raw page record in a worker. Raises EventError with the reason on any failure."""
+        """Extract one raw page record in a worker. Raises EventError with the reason on any failure.
+
+        Concurrent calls are admitted one per worker, so a page's budget is never spent waiting in the
+        executor's queue.
+        """
+        async with self._slots:
+            for attempt in (1, 2):
+                generation = self._generation
+                self._in_flight += 1
+                try:
+                    return await self._extract(value, extractor_version or self.extractor_version)
+                except BrokenProcessPool as exc:
+                    if self._generation == generation:  # first to see it: replace the pool
+                        alone = self._in_flight == 1  # the others (if any) have not seen it yet
+                        self._replace("died")
+                        if alone:  # nothing else was running: it died on this page
+                            raise EventError(f"extraction worker died on this page: {exc}") from None
+                    if attempt == 2:
+                        raise EventError(f"extraction workers died twice during this page: {exc}") from None
+                    # Killed with its pool, maybe because of another page (its budget, its crash): once more.
+                finally:
+                    self._in_flight -= 1
+        raise AssertionError("unreachable")
+
+    async def _extract(self, value: bytes | None, version: str) -> EncodedOutcome:
         executor = await self._started()
         loop = asyncio.get_running_loop()
-        version = extractor_version or self.extractor_version
         future = loop.run_in_executor(executor, extract_record, value, version, self.max_facts)
         started = time.monotonic()
         try:
@@ -108,9 +136,6 @@ class ExtractionPool:
             elapsed = time.monotonic() - started
             budget = f"budget {self.budget_seconds:g} s, HQ_EXTRACT_BUDGET_SECONDS"
             raise EventError(f"{BUDGET_REASON} ({elapsed:.1f} s; {budget})") from None
-        except BrokenProcessPool as exc:
-            self._replace("died")
-            raise EventError(f"extraction worker died on this page: {exc}") from None
         except asyncio.CancelledError:
             # The worker would go on with the page and eat into the next page's budget.
             self._replace("cancelled")
@@ -150,6 +175,7 @@ class ExtractionPool:
         log.warning("extraction workers replaced", extra={"why": why, "replaced": self.replaced})
 
     def _kill(self) -> None:
+        self._generation += 1
         executor, self._executor = self._executor, None
         pipe, self._alive = self._alive, None
         for end in pipe or ():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ from services.common.kafka import dlq_headers, ensure_topics, make_producer, top
 from services.common.settings import Settings
 from services.common.topics import dlq_topic
 from services.extractor.pool import ExtractionPool
+from services.extractor.service import EncodedOutcome
 from services.pipeline.progress import end_offsets, wait_caught_up
 from services.store.tables import articles as articles_table
 from services.store.tables import facts as facts_table
@@ -143,8 +145,10 @@ async def replay_raw_topic(
         max_poll_records=200,
     )
     producer = make_producer(settings.kafka_bootstrap)
-    # The live agent's budgeted extraction: a hostile page is dead-lettered, not a stalled backfill.
-    pool = ExtractionPool.from_settings(settings)
+    # The live agent's budgeted extraction: a hostile page is dead-lettered, not a stalled backfill. A
+    # backfill may use every core (up to 4); events are still produced in the raw topic's order.
+    workers = max(settings.extract_workers, min(4, os.cpu_count() or 1))
+    pool = ExtractionPool.from_settings(settings, workers=workers)
     await consumer.start()
     await producer.start()
     counts = ReplayCounts()
@@ -162,10 +166,10 @@ async def replay_raw_topic(
             )
             pending: list[Awaitable[Any]] = []
             for tp, messages in batch.items():
-                for message in messages:
-                    if message.offset >= targets[tp]:
-                        continue
-                    pending += await _extract_one(producer, settings, message, counts, pool)
+                wanted = [m for m in messages if m.offset < targets[tp]]
+                outcomes = await asyncio.gather(*(_extract(pool, m) for m in wanted))
+                for message, outcome in zip(wanted, outcomes, strict=True):
+                    pending += await _produce(producer, settings, message, outcome, counts)
                     counts.events += 1
                 remaining[tp] = targets[tp] - (messages[-1].offset + 1)
             await asyncio.gather(*pending)  # every event delivered before the group's offsets move on
@@ -178,13 +182,22 @@ async def replay_raw_topic(
     return counts
 
 
-async def _extract_one(
-    producer: AIOKafkaProducer, settings: Settings, message: Any, counts: ReplayCounts, pool: ExtractionPool
-) -> list[Awaitable[Any]]:
+async def _extract(pool: ExtractionPool, message: Any) -> EncodedOutcome | Exception:
     try:
-        outcome = await pool.extract(message.value)
-    except Exception as exc:  # poison: dead-letter with the reason, like the live agent
-        reason = str(exc) if isinstance(exc, EventError) else f"{type(exc).__name__}: {exc}"
+        return await pool.extract(message.value)
+    except Exception as exc:  # poison: dead-lettered by _produce, like the live agent does
+        return exc
+
+
+async def _produce(
+    producer: AIOKafkaProducer,
+    settings: Settings,
+    message: Any,
+    outcome: EncodedOutcome | Exception,
+    counts: ReplayCounts,
+) -> list[Awaitable[Any]]:
+    if isinstance(outcome, Exception):
+        reason = str(outcome) if isinstance(outcome, EventError) else f"{type(outcome).__name__}: {outcome}"
         counts.dead_letters += 1
         headers = dlq_headers(
             error=reason,

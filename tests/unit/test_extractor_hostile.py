@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +28,13 @@ from services.extractor import app as extractor_app
 from services.extractor.domain.facts import EXTRACTOR_VERSION
 from services.extractor.domain.html_article import parse_article
 from services.extractor.pool import BUDGET_REASON, ExtractionPool
-from services.extractor.service import PageOutcome, encode_outcome, extract_record, process_page
+from services.extractor.service import (
+    EncodedOutcome,
+    PageOutcome,
+    encode_outcome,
+    extract_record,
+    process_page,
+)
 from services.store.domain import SourceRecord, StorePolicy, decode_extraction, decode_fact
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
@@ -157,6 +164,36 @@ async def test_a_cancelled_extraction_does_not_leave_its_page_running() -> None:
         assert time.monotonic() - started < 10
     finally:
         pool.close()
+
+
+async def test_a_page_killed_with_the_pool_because_of_another_page_runs_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = ExtractionPool(2, 1.0)
+    calls: list[bytes | None] = []
+
+    async def first_killed(value: bytes | None, version: str) -> EncodedOutcome:
+        calls.append(value)
+        if len(calls) == 1:
+            pool._kill()  # what another page's overrun does while this one runs
+            raise BrokenProcessPool("killed with its pool")
+        return EncodedOutcome()
+
+    monkeypatch.setattr(pool, "_extract", first_killed)
+    assert await pool.extract(b"page") == EncodedOutcome()
+    assert calls == [b"page", b"page"] and pool.replaced == 0
+
+
+async def test_a_page_whose_worker_dies_alone_is_that_pages_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = ExtractionPool(2, 1.0)
+
+    async def dies(value: bytes | None, version: str) -> EncodedOutcome:
+        raise BrokenProcessPool("segfault")
+
+    monkeypatch.setattr(pool, "_extract", dies)
+    with pytest.raises(EventError, match="worker died on this page"):
+        await pool.extract(b"page")
+    assert pool.replaced == 1
 
 
 # --- C: deep nesting ------------------------------------------------------------------------------
