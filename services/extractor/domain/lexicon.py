@@ -1,0 +1,566 @@
+"""The words the extraction rules look for, as named data apart from the rules' control flow.
+
+Every entry is a pattern over Vietnamese text: the cue lexicons (metric cues, kind and target-type cues,
+scope words that put a clause outside a unit's total, enforcement and count nouns, period and comparison
+phrases, subject hints) and the few punctuation patterns they are built with. `facts.py` decides what a
+match means; adding a wording the rules should know is an edit here, with a sentence of ours in
+`tests/unit/test_extraction_patterns.py`.
+
+Conventions: names ending in `_BEFORE` are searched on the text before a number (anchored at its end),
+`_AFTER` on the text after it (anchored at its start); `LowerCased` entries and those noted as such are
+searched on lower-cased text, which is much faster than case-insensitive matching.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class LowerCased:
+    """A lower-case pattern searched on lower-cased text: a fast case-insensitive ``search``."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text.lower())
+
+
+UNIT_BACKREF = re.compile(r"\b(?:[Đđ]ơn\s+vị|toàn\s+[Cc]ục|[Cc]hi\s+cục)\b")
+
+CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
+
+CUSTOMS_LOWER = re.compile(r"hải\s+quan")
+
+# Customs named only as a newspaper's name ("Báo Hải quan") does not make a text about customs.
+# Nor does an official's title ("Tổng cục trưởng Tổng cục Hải quan X, Ủy viên Ban Chỉ đạo ...").
+# Checked on the words right before each "hải quan" (a search anchored at the end: no scan of the text).
+CUSTOMS_PRESS_BEFORE = re.compile(
+    r"(?:(?:báo|tạp\s+chí|phóng\s+viên)|(?:tổng\s+)?cục\s+trưởng\s+(?:tổng\s+)?cục)\s+$"
+)
+
+# Business results: a company's or a bank's money is never the budget revenue customs collects.
+BUSINESS_MONEY = re.compile(
+    r"lợi\s+nhuận|\blãi\s+(?:trước|sau)\s+thuế|doanh\s+thu|ngân\s+hàng|[Cc]ông\s+ty|[Tt]ập\s+đoàn|"
+    r"tổng\s+tài\s+sản|huy\s+động\s+vốn|cổ\s+đông|cổ\s+tức",
+    re.IGNORECASE,
+)
+
+# Figures of the whole anti-smuggling effort (all levels and sectors), not customs' own.
+ALL_SECTORS = re.compile(
+    r"các\s+cấp,?\s+các\s+ngành|các\s+ngành,?\s+các\s+cấp|[Bb]an\s+[Cc]hỉ\s+đạo\s+(?:389|quốc\s+gia)"
+)
+
+EXAMPLE_OPENING = re.compile(r"\W*(?:[Đđ]iển\s+hình|[Vv]í\s+dụ|[Cc]hẳng\s+hạn|VD)\b")
+
+# "Như vậy, ..." after an estimate: what it derives from the estimate is an estimate too.
+DERIVED_OPENING = re.compile(r"\W*(?:[Nn]hư\s+vậy|[Vv]ới\s+kết\s+quả\s+(?:này|trên|ước\s+tính))\b")
+
+# A sentence that opens on an estimate ("Ước tính năm 2020, ...") estimates every figure in it.
+ESTIMATE_OPENING = re.compile(r"^\W*(?:[Ưư]ớc\s+tính|[Ưư]ớc|[Dd]ự\s+kiến|[Dd]ự\s+báo)\b")
+
+# Drug cases are a sub-category of the cases customs reports.
+DRUGS = re.compile(r"ma\s+t[uú]y|ma\s+tuý|chất\s+gây\s+nghiện")
+
+# Titles about one commodity: their trade figures are that commodity's unless a sentence says otherwise.
+TITLE_SCOPE = re.compile(
+    r"\bgỗ\b|dệt\s+may|da\s+giày|th(?:ủy|uỷ)\s+sản|cá\s+ngừ|lâm\s+sản|chăn\s+nuôi|ngành\s+điều|\bgạo\b|cà\s+phê|điện\s+thoại|máy\s+vi\s+tính|sắt\s+thép|xăng\s+dầu|"
+    r"\bthan\b|phân\s+bón|nông\s+sản|rau\s+quả|hạt\s+điều|cao\s+su|ô\s*tô|linh\s+kiện|hồ\s+tiêu|dầu\s+thô|"
+    r"khoáng\s+sản|tôm|cá\s+tra|sữa|dược\s+phẩm|thép|nhôm",
+    re.IGNORECASE,
+)
+
+WHOLE_TRADE = re.compile(
+    r"cả\s+nước|của\s+Việt\s+Nam|Việt\s+Nam\s+(?:đạt|ước)|toàn\s+[Nn]gành|[Hh]ải\s+quan\s+[A-ZĐ]"
+)
+
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[^\s\da-zđà-ỹ…])")
+
+ABBREVIATION_END = re.compile(r"(?:\b(?:TP|Tp|T|ThS|TS|PGS|GS|ông|bà|Mr|St|[A-ZĐ])\.)$")
+
+CAPTION = re.compile(r"(?:Ảnh|ảnh|Nguồn|nguồn|Biểu\s+đồ|Đồ\s+họa|Video)\s*:")
+
+ENDS_LIKE_PROSE = re.compile(r"[.!?…:;]\s*[\"”’)]*\s*$")
+
+TRADE_CUES = re.compile(
+    r"(?P<trade>xuất\s*,?\s*nhập\s+khẩu|\bXNK\b|xuất\s*-\s*nhập\s+khẩu|\bXK\s*,?\s*NK\b)"
+    r"|(?P<export>xuất\s+khẩu|\bXK\b)"
+    r"|(?P<import>nhập\s+khẩu|\bNK\b)"
+    r"|(?P<total>tổng\s+kim\s+ngạch|tổng\s+trị\s+giá)"
+    r"|(?P<generic>kim\s+ngạch|trị\s+giá)"
+    r"|(?P<surplus>thặng\s+dư|xuất\s+siêu)"
+    r"|(?P<deficit>nhập\s+siêu|thâm\s+hụt)",
+    re.IGNORECASE,
+)
+
+# Trade words that qualify something else ("DN xuất nhập khẩu", "mặt hàng xuất khẩu").
+TRADE_CUE_QUALIFIES = re.compile(
+    r"(?:\bDN|doanh\s+nghiệp|mặt\s+hàng|nhóm\s+hàng|tờ\s+khai|thủ\s+tục|lượng|phương\s+tiện|"
+    r"dầu\s+thô|xăng\s+dầu|than|quặng|khoáng\s+sản)\s*$"
+)
+
+BUDGET_CUES = re.compile(
+    r"thu\s+ngân\s+sách|thu\s+NSNN|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+thuế|"
+    r"thu\s+được|thu\s+đạt|nguồn\s+thu|tổng\s+thu|kết\s+quả\s+thu|\bthu\b(?!\s+(?:mua|hút|giữ|hồi|nhập|thập|gom|xếp))|"
+    r"dự\s+toán|chỉ\s+tiêu",
+    re.IGNORECASE,
+)
+
+REVENUE_CUES = re.compile(
+    r"thu\s+ngân\s+sách|thu\s+NSNN|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+thuế|"
+    r"thu\s+được|thu\s+đạt|nguồn\s+thu|tổng\s+thu|kết\s+quả\s+thu|\bthu\b(?!\s+(?:mua|hút|giữ|hồi|nhập|thập|gom|xếp))",
+    re.IGNORECASE,
+)
+
+# Searched on lower-cased text (case-insensitive Unicode matching is slow, and this runs on every sentence).
+ENFORCEMENT_WORDS = re.compile(
+    r"vi\s+phạm|buôn\s+lậu|bắt\s+giữ|khởi\s+tố|xử\s+phạt|tang\s+vật|gian\s+lận|vận\s+chuyển\s+trái\s+phép"
+)
+
+ENFORCEMENT_CONTEXT = LowerCased(ENFORCEMENT_WORDS)
+
+REVENUE_CUES_LOWER = re.compile(REVENUE_CUES.pattern.replace("NSNN", "nsnn"))
+
+VIOLATION_VALUE_CUE = re.compile(r"trị\s+giá|giá\s+trị", re.IGNORECASE)
+
+PENALTY_CUE = re.compile(
+    r"tiền\s+phạt|phạt\s+tiền|xử\s+phạt|số\s+tiền|thu\s+nộp|nộp\s+ngân\s+sách|nộp\s+NSNN|số\s+thu|thu\s+ngân\s+sách",
+    re.IGNORECASE,
+)
+
+# What was confiscated is not a violation total, but "tịch thu hàng vi phạm trị giá X" is that value.
+CONFISCATED = r"(?<!và\s)tịch\s+thu(?!\s+hàng\s+(?:hóa\s+|hoá\s+)?vi\s+phạm)"
+
+# Amounts inside a unit's total that the contract leaves out of scope (checked near the cue).
+OUT_OF_SCOPE = re.compile(
+    r"thuế\s+(?:GTGT|giá\s+trị|nhập\s+khẩu|xuất\s+khẩu|TTĐB|tiêu\s+thụ|bảo\s+vệ|BVMT|thu\s+nhập)|"
+    r"mặt\s+hàng|nhóm\s+hàng|[Cc]ông\s+ty|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua|cảng|cửa\s+khẩu|[A-ZĐ])|"
+    r"chiếm|\bnợ\b|hoàn\s+thuế|ấn\s+định|truy\s+thu|(?<!\d\s)trường\s+hợp|bình\s+quân|mỗi\s+(?:ngày|tháng)|"
+    r"trung\s+bình|"
+    + CONFISCATED
+    + r"|xăng\s+dầu|dầu\s+thô|\bthan\b|ô\s*tô|sắt\s+thép|điện\s+thoại|máy\s+vi\s+tính|"
+    r"dệt\s+may|giày\s+dép|nông\s+sản|thủy\s+sản|quặng|qua\s+cảng|khu\s+vực\s+[A-ZĐ]|địa\s+bàn\s+[A-ZĐ]|"
+    r"thị\s+trường|\bFDI\b|trong\s+nước|có\s+thuế|không\s+thuế|nộp\s+thuế|lô\s+hàng|nguồn\s+này|"
+    r"từ\s+nguồn|dự\s+án|số\s+lượng|\blượng\b|doanh\s+nghiệp\s+(?:trong|FDI|có\s+vốn|mới)|khối|"
+    r"hàng\s+năm|còn\s+phải|phải\s+(?:thực\s+hiện\s+)?thu|cần\s+(?:phải\s+)?thu|còn\s+lại|sau\s+thông\s+quan|"
+    r"kiểm\s+tra\s+sau|hậu\s+kiểm|KTSTQ|qua\s+công\s+tác"
+)
+
+# Words that put a whole clause outside a unit's total, wherever they stand in it.
+CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
+    re.compile(
+        r"có\s+thuế|không\s+thuế|\bfdi\b|trong\s+nước|mặt\s+hàng|nhóm\s+hàng|khối\s+doanh\s+nghiệp|"
+        r"doanh\s+nghiệp\s+mới|\bmột\s+số\b|\b(?:như|gồm)\s*:|xăng\s+dầu|dầu\s+thô|\bthan\b|quặng|"
+        r"sắt\s+thép|ô\s*tô|linh\s+kiện|phụ\s+tùng|điện\s+thoại|máy\s+vi\s+tính|dệt\s+may|giày\s+dép|"
+        r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình|\bchở\b|sản\s+lượng|"
+        r"doanh\s+thu|lợi\s+nhuận|giá\s+vốn|hai\s+nước|2\s+nước|song\s+phương|"
+        r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
+        r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
+        r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|\d\s+xe\b|\bgrdp\b|"
+        r"doanh\s+nghiệp\s+(?:thành\s+phố|tỉnh|trên\s+địa\s+bàn)|hàng\s+hóa\s+và\s+dịch\s+vụ|\bktstq\b|"
+        r"(?:doanh\s+nghiệp|\bdn)\b[^.;]{0,80}\bcó\s+kim\s+ngạch|\bcty\b|\bvd\s*:|ví\s+dụ|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
+        r"\bbị\s+(?:[^,;.]{1,40}\s)?(?:xử\s+phạt|phạt)\b|vụ\s+việc\s+(?:này|trên)|"
+        r"(?:từ|sang)\s+(?:thị\s+trường|các\s+nước)|\btấn\b|\bchiếc\b|\bm3\b|\blít\b|phân\s+bón|tàu\s+cá|"
+        r"quyết\s+định\s+xử\s+phạt\s+(?:đối\s+với|công\s+ty|doanh\s+nghiệp|dn\b|chủ|cá\s+nhân|ông|bà)|sau\s+thông\s+quan|c/o|da\s+giày|túi\s+xách|\bgạo\b|cà\s+phê|rau\s+quả|"
+        r"hạt\s+điều|cao\s+su|\bgỗ\b|trốn\s+thuế|thu\s+phí|lệ\s+phí|lần\s+lượt|"
+        + CONFISCATED
+        + r"|sung\s+công|tồn\s+đọng|nguồn\s+thu\s+từ|qua\s+cổng|thanh\s+toán\s+điện\s+tử|"
+        r"truy\s+thu|tạm\s+nhập|tái\s+xuất|kho\s+ngoại\s+quan|chuyển\s+cửa\s+khẩu|hồ\s+tiêu|"
+        r"\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|"
+        r"thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
+    )
+)
+
+# Trading partners: the country's trade with one of them is not its total (case matters: "mỹ phẩm").
+CLAUSE_OUT_OF_SCOPE_NAMES = re.compile(
+    r"giữa\s+Việt\s+Nam|Trung\s+Quốc|Hoa\s+Kỳ|\bMỹ\b|Nhật\s+Bản|Hàn\s+Quốc|\bEU\b|ASEAN|Ấn\s+Độ|"
+    r"Thái\s+Lan|Campuchia|\bLào\b(?!\s+Cai)|Đài\s+Loan|Indonesia|Malaysia|Singapore|\bNga\b|Australia|"
+    r"\bÚc\b|(?:[Nn]hập\s+khẩu|[Xx]uất\s+khẩu|\bXK|\bNK)\s+(?:từ|sang)\s+[A-ZĐ]|"
+    r"(?:[Dd]oanh\s+nghiệp|[Cc]ông\s+ty|\bDN)[^,;.]{0,60}\bbị\b|"
+    r"\b(?:sang|từ)\s+(?!Tổng|Cục|Bộ|Hải|Chi|Ủy|UBND)[A-ZĐÂĂÊÔƠƯ][a-zà-ỹ]+|"
+    # A partner named after a noun ("sang nước Anh", "với thị trường Liên minh ..."), a region, a bloc.
+    r"\b(?:sang|từ|với)\s+(?:\d+\s+)?(?:các\s+)?(?:nước|thị\s+trường|khu\s+vực|khối|châu)\s+[A-ZĐÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĨŨƠƯ]|"
+    # Bilateral trade: "hai chiều Việt Nam – Ba Lan", "giữa hai bên", "thương mại song phương".
+    r"Việt\s+Nam\s*[–-]\s*[A-ZĐÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĨŨƠƯ]|[A-ZĐ]\w*\s*[–-]\s*Việt\s+Nam|"
+    r"hai\s+chiều\s+(?:giữa|với|của\s+(?!cả\s+nước)|[A-ZĐ])|thương\s+mại\s+với\s+[A-ZĐ]|"
+    r"[Cc]hâu\s+(?:Á|Âu|Mỹ|Phi|Đại\s+Dương)|Liên\s+minh"
+)
+
+# A trade flow named with what is traded ("XK cá ngừ", "nhập khẩu sữa", "xuất khẩu lâm sản"): a commodity's
+# figure, not a unit's or the country's total. The words that may follow a total's cue are listed.
+COMMODITY_AFTER_TRADE_CUE = re.compile(
+    r"(?:[Xx]uất\s+khẩu|[Nn]hập\s+khẩu|\bXK|\bNK)\s+(?!(?:"
+    r"đạt|ước|tăng|giảm|sụt|của|hàng|cả|chung|trong|năm|tháng|quý|là|có|với|và|lên|vẫn|tiếp|chỉ|mới|đã|sẽ|"
+    r"được|hơn|khoảng|gần|trên|dưới|ở|thì|lại|theo|tính|đến|tới|từ|sang|qua|so|nhưng|cũng|còn|này|đó|ghi|"
+    r"bị|thực|dự|chiếm|xấp|đang|bằng|tương|lần|lũy|luỹ|cao|thấp|toàn|nhẹ|mạnh|vào|ra|về|tại|cho|hết|đầu|"
+    r"kỷ|đều|trực|nội|ròng|chính|cùng|kỳ|như|đặt|nước|trung|bình|nửa|quy|ở|thông|tại|xuất|nhập|tính|"
+    r"giữa|mà|nên|tuy|khi|trong|hoá|hóa|dù|chủ|mức|quốc)\b)[a-zà-ỹđ]"
+    # "xuất khẩu hàng dệt và may mặc": goods of one kind, where "hàng hóa" would be all goods
+    r"|(?:[Xx]uất|[Nn]hập)\s+khẩu\s+(?:các\s+)?(?:mặt\s+)?hàng\s+"
+    r"(?!(?:hóa|hoá|hải|năm|tháng|quý|của|trong|đạt|ước|tăng|giảm|qua|tại)\b)[a-zà-ỹđ]"
+)
+
+
+class ClauseOutOfScope:
+    """Both clause-level scope patterns behind one ``search``."""
+
+    @staticmethod
+    def search(text: str) -> bool:
+        return bool(CLAUSE_OUT_OF_SCOPE_WORDS.search(text) or CLAUSE_OUT_OF_SCOPE_NAMES.search(text))
+
+
+CLAUSE_OUT_OF_SCOPE = ClauseOutOfScope()
+
+# Other forces' enforcement figures are not customs' own.
+OTHER_FORCES = re.compile(
+    r"Công\s+an|Biên\s+phòng|Bộ\s+đội|Quản\s+lý\s+thị\s+trường|QLTT|Cảnh\s+sát|Ban\s+Chỉ\s+đạo\s+389|"
+    r"lực\s+lượng\s+chức\s+năng|các\s+lực\s+lượng\b|liên\s+ngành|Tổ\s+công\s+tác|các\s+cơ\s+quan\s+chức\s+năng"
+)
+
+# A word every match of OTHER_FORCES or ALL_SECTORS holds, to skip both on most sentences.
+MAY_NAME_OTHER_FORCES = re.compile(
+    r"công\s+an|biên\s+phòng|bộ\s+đội|quản\s+lý\s+thị|qltt|cảnh\s+sát|chỉ\s+đạo|lực\s+lượng|liên\s+ngành|"
+    r"tổ\s+công|chức\s+năng|các\s+cấp|các\s+ngành"
+)
+
+# Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
+SENTENCE_SUB_AREA = re.compile(
+    r"[Tt]uyến\s+(?:đường\s+)?(?:bộ|biển|hàng\s+không|sắt|bưu\s+chính)|(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
+    # "qua cửa khẩu Tân Thanh": one border gate of a department ("qua các cửa khẩu" is all of them)
+    r"|\bqua\s+cửa\s+khẩu\s+(?:quốc\s+tế\s+|chính\s+|phụ\s+)?[A-ZĐ]|\bkhu\s+vực\s+cảng\s+(?:biển|hàng\s+không)"
+)
+
+SOURCE_AFTER = re.compile(r"\s*(?:đồng|USD)?\s*từ\s+(?:công\s+tác|hoạt\s+động\s+kiểm\s+tra|kiểm\s+tra|nguồn)")
+
+NOT_A_LEVEL_AFTER = re.compile(
+    r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT))|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)|"
+    r"\s*/\s*(?:năm|tháng|ngày|tuần|tấn|chiếc|[^\d\s])|\s*(?:đồng|USD)?\s*(?:mỗi|một)\s+(?:năm|tháng|ngày|tuần)\b"
+)
+
+# Paragraph-level sub-scopes: once named, later trade figures of the paragraph are about them.
+SUB_SCOPE = re.compile(
+    r"khối\s+doanh\s+nghiệp|doanh\s+nghiệp\s+(?:trong\s+nước|FDI|có\s+vốn)|\bFDI\b|qua\s+cảng\s+biển"
+)
+
+# A value that is a difference, not a level ("tăng 6,6 tỷ USD", "tương đương tăng 132 tỷ").
+DIFFERENCE_BEFORE = re.compile(
+    r"(?:tăng|giảm|hụt|vượt\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)[^,;]{0,25}?|cao\s+hơn|"
+    r"(?:tăng|giảm)\s+thu\s+cho\s+(?:NSNN|ngân\s+sách(?:\s+nhà\s+nước)?)|thấp\s+hơn|chênh\s+lệch|thêm|bớt|(?:giảm|hụt|tăng)\s+thu|tương\s+đương)"
+    r"(?:\s+(?:thêm|tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|mức|tuyệt\s+đối|so\s+với[^,;()]*?))*\s*$",
+    re.IGNORECASE,
+)
+
+THRESHOLD_BEFORE = re.compile(
+    r"(?:mốc|ngưỡng)(?:\s+(?:thu|ngân\s+sách|NSNN|kim\s+ngạch|số\s+thu)){0,3}\s*(?:trên|hơn|gần)?\s*$"
+    # "1 trong 8 đơn vị có số thu trên 10.000 tỷ": the bar a group of units clears, not one unit's figure
+    r"|(?:đơn\s+vị|cục|chi\s+cục)\s+(?:có\s+)?(?:số\s+thu|thu|kim\s+ngạch)\s*(?:trên|hơn|từ|đạt\s+trên)?\s*$",
+    re.IGNORECASE,
+)
+
+THRESHOLD_AFTER = re.compile(
+    r"^\s*(?:đồng|USD)?\s*trở\s+(?:lên|xuống)|^[^;.]{0,80}\btrở\s+lên"  # "từ 4 triệu USD và ... trở lên"
+)
+
+ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s+tính|dự\s+báo", re.IGNORECASE)
+
+RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
+
+HYPOTHETICAL = re.compile(
+    r"\b[Nn]ếu\b[^.;]*\bsẽ\b|(?:đến|tới)\s+(?:năm\s+)?20[3-9]\d\b[^.;]*\bsẽ\b"  # "đến 2030 ... sẽ tăng 6%"
+)
+
+TARGET_CUE = re.compile(
+    r"dự\s+toán|chỉ\s+tiêu|kế\s+hoạch|phấn\s+đấu|mục\s+tiêu|được\s+giao|giao\s+(?:thu|là)|giao\s*\(",
+    re.IGNORECASE,
+)
+
+TARGET_AFTER = re.compile(r"^\s*\)?\s*(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)", re.IGNORECASE)
+
+TARGET_TYPES = re.compile(
+    r"(?P<phan>chỉ\s+tiêu\s+phấn\s+đấu|mục\s+tiêu\s+phấn\s+đấu|phấn\s+đấu)"
+    r"|(?P<dutoan>dự\s+toán)"
+    r"|(?P<chitieu>chỉ\s+tiêu|kế\s+hoạch|được\s+giao|giao)",
+    re.IGNORECASE,
+)
+
+ATTAINMENT_AFTER = re.compile(
+    r"^\s*(?:so\s+(?:với\s+)?)?(?:(?:của|tổng)\s+)?(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch|mục\s+tiêu|nhiệm\s+vụ\s+thu)",
+    re.IGNORECASE,
+)
+
+ATTAINMENT_IN_SEGMENT = re.compile(r"so\s+với\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)", re.IGNORECASE)
+
+BARE_ATTAINMENT_BEFORE = re.compile(
+    r"(?:đạt|hoàn\s+thành)(?:\s+(?:xấp\s+xỉ|gần|hơn|khoảng|trên|được))?\s*$", re.IGNORECASE
+)
+
+CLAUSE_END_AFTER = re.compile(r"^\s*(?:[.;,…]|$|và\b)")
+
+CHANGE_BEFORE = re.compile(
+    r"(?P<verb>tăng|giảm|sụt\s+giảm|sụt|thấp\s+hơn|cao\s+hơn|ít\s+hơn|nhiều\s+hơn)"
+    r"(?:\s+(?:tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|ở\s+mức|mức|thêm|chỉ|còn))*\s*$",
+    re.IGNORECASE,
+)
+
+CHANGE_NOUN_BEFORE = re.compile(r"mức\s+(?P<verb>tăng|giảm)(?:\s+(?:là|tới|đến|gần|hơn))*\s*$", re.IGNORECASE)
+
+RATIO_BEFORE = re.compile(r"(?:bằng|đạt)(?:\s+(?:xấp\s+xỉ|gần|hơn|khoảng|trên))?\s*$", re.IGNORECASE)
+
+COMPARED_AFTER = re.compile(
+    r"^\s*(?:so\s+với\s+)?(?:cùng\s+kỳ|năm\s+trước|tháng\s+trước|quý\s+trước|năm\s+\d{4})", re.IGNORECASE
+)
+
+SO_VOI_TARGET_AFTER = re.compile(r"^\s*so\s+với\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch|mục\s+tiêu)")
+
+SHARE_BEFORE = re.compile(
+    r"(?:chiếm|tỷ\s+trọng|tỉ\s+trọng|tỷ\s+lệ|lãi\s+suất|thuế\s+suất)[^,;]*$", re.IGNORECASE
+)
+
+COMPARISON_VALUE_BEFORE = re.compile(
+    r"(?:cùng\s+kỳ(?:\s+năm\s+(?:trước|ngoái|\d{4})|\s+\d{4})?\s*[(:]?\s*(?:đạt|là|chỉ\s+đạt|ở\s+mức)?"
+    r"|\(\s*cùng\s+kỳ[^)]*)\s*$",
+    re.IGNORECASE,
+)
+
+OTHER_COMPARISON_VALUE = re.compile(
+    r"so\s+với(?![^()]*(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch|mục\s+tiêu))[^()]*\(\s*(?:đạt|là)?\s*$",
+    re.IGNORECASE,
+)
+
+COMPARISON_VALUE_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*(?:của|trong)\s+cùng\s+kỳ", re.IGNORECASE)
+
+COMPARISON_YEAR = re.compile(r"cùng\s+kỳ\s+(?:năm\s+)?(\d{4})", re.IGNORECASE)
+
+OF_SUBJECT_AFTER = re.compile(r"\s*(?:đồng|USD)?\s*(?:của|thuộc)\s+")
+
+COUNT_NOUNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^\s*(?:bộ\s+)?tờ\s+khai"), "declarations"),
+    (re.compile(r"^\s*(?:doanh\s+nghiệp|DN)\b(?!\s+mới)"), "enterprises"),
+    (re.compile(r"^\s*(?:lượt\s+(?:hành\s+khách|khách|người)|hành\s+khách)"), "passengers"),
+    (re.compile(r"^\s*(?:vụ|trường\s+hợp)\b"), "cases"),
+]
+
+ENTERPRISE_CONTEXT = re.compile(
+    r"(?:làm|giải\s+quyết|thực\s+hiện)\s+thủ\s+tục|thủ\s+tục\s+hải\s+quan|đăng\s+ký\s+(?:làm\s+)?(?:thủ\s+tục|tờ\s+khai)|"
+    r"tham\s+gia\s+(?:hoạt\s+động\s+)?(?:XNK|xuất\s+nhập\s+khẩu|xuất\s+khẩu|nhập\s+khẩu)|"
+    r"(?:DN|doanh\s+nghiệp)\s+(?:XNK|xuất\s+nhập\s+khẩu)",
+    re.IGNORECASE,
+)
+
+ENTERPRISE_NOT = re.compile(
+    r"kiểm\s+tra|nghi\s+vấn|vi\s+phạm|\bnợ\b|cưỡng\s+chế|hồ\s+sơ|một\s+cửa|trong\s+tổng\s+số|mới|"
+    r"tọa\s+đàm|hội\s+nghị|hội\s+thảo|đối\s+thoại|tham\s+dự|đại\s+lý|công\s+nhận|đủ\s+điều\s+kiện|ưu\s+tiên",
+    re.IGNORECASE,
+)
+
+CASE_ADMIN_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?\s+vi\s+phạm\s+hành\s+chính")
+
+CASE_SUBTYPE_AFTER = re.compile(
+    r"^\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:về\s+(?!pháp\s+luật)|có\s+dấu|liên\s+quan|ma\s+t[uú]y|ma\s+tuý)"
+)
+
+CASE_CUES = re.compile(
+    r"(?P<refer>(?:chuyển|đề\s+nghị|kiến\s+nghị)[^;.\d]{0,140}?khởi\s+tố|"
+    r"(?:chuyển|bàn\s+giao)(?:\s+hồ\s+sơ)?\s+(?:sang\s+|cho\s+)?(?:cơ\s+quan\s+(?:công\s+an|điều\s+tra)|công\s+an))"
+    r"|(?P<criminal>khởi\s+tố)"
+    r"|(?P<admin>hành\s+chính)"
+    r"|(?P<violation>phát\s+hiện|bắt\s+giữ|vi\s+phạm|buôn\s+lậu|(?:xử\s+lý)(?=[^.;]*(?:vi\s+phạm|buôn\s+lậu)))",
+    re.IGNORECASE,
+)
+
+ASSIGNER_AFTER = re.compile(
+    r"(?:\s*(?:,|và)\s+(?:UBND|Ủy\s+ban|HĐND|Bộ|Tổng\s+cục|TCHQ|Cục|Quốc\s+hội)[^\d,;.:]{0,30}?)*"
+    r"\s*(?:đã\s+|đề\s+ra\s+|)(?:giao\b|xây\s+dựng)"
+)
+
+ASSIGNER_BEFORE = re.compile(
+    r"\bdo\s*$|phối\s+hợp\s+(?:với\s+)?(?:[^;.:]{0,50}(?:,|\bvà)\s+)?$|(?:chỉ\s+đạo|hướng\s+dẫn|yêu\s+cầu)\s+(?:của\s+)?(?:[^;.:]{0,50}(?:,|\bvà)\s+(?:của\s+)?)?$"
+)
+
+# "tại Chi cục", "chi cục này": the branch the text is about.
+BARE_BRANCH = re.compile(r"\b[Cc]hi\s+cục\b(?!\s+(?:Hải\s+quan|HQ|trưởng|trực\s+thuộc))(?!\s+[A-ZĐ])")
+
+TARGET_NOUNS = re.compile(
+    r"(?P<phan>chỉ\s+tiêu\s+phấn\s+đấu|mục\s+tiêu\s+phấn\s+đấu)|(?P<dutoan>dự\s+toán)|(?P<chitieu>chỉ\s+tiêu|kế\s+hoạch)",
+    re.IGNORECASE,
+)
+
+TARGET_ASSIGNED = re.compile(r"giao", re.IGNORECASE)
+
+TARGET_STRIVE = re.compile(r"phấn\s+đấu|mục\s+tiêu", re.IGNORECASE)
+
+DRUG_TEAM = re.compile(r"(?:Đội|đội)(?:\s+[Kk]iểm\s+soát)?\s+phòng,?\s+chống\s+ma\s+t[uú]y|PCMT")
+
+CASE_VERB_PHRASE = re.compile(
+    r"\s*(?:vận\s+chuyển|mua\s+bán|buôn\s+bán|tàng\s+trữ|liên\s+quan|về)\b", re.IGNORECASE
+)
+
+BORDER_CROSSING = re.compile(
+    r"xuất\s+nhập\s+cảnh|xuất\s+cảnh|nhập\s+cảnh|\bXNC\b|cửa\s+khẩu|thủ\s+tục|chuyến\s+bay", re.IGNORECASE
+)
+
+COUNT_SUB_AFTER = re.compile(
+    r"[^,;.]{0,70}?(?:qua\s+cảng|qua\s+cầu|lối\s+mở|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b|"
+    r"tham\s+dự|tọa\s+đàm|hội\s+nghị|điển\s+hình|nêu\s+trên|\bnày\b)",
+    re.IGNORECASE,
+)
+
+ANY_NUMBER = re.compile(r"\d")
+
+RATE = re.compile(
+    r"\b(?:mỗi|một)\s+(?:ngày|tuần|tháng)\b|(?:bình\s+quân|trung\s+bình)\s+(?:mỗi\s+)?(?:ngày|tuần|tháng)\b",
+    re.IGNORECASE,
+)
+
+RATE_AFTER = re.compile(
+    r"[^,;.]{0,25}?(?:/\s*(?:ngày|tuần|tháng|năm)|\b(?:mỗi|một)\s+(?:ngày|tuần|tháng)\b|trở\s+(?:lên|xuống))"
+)
+
+DECLARATION_NOT = re.compile(
+    r"danh\s+sách|cung\s+cấp|chuyển\s+(?:sang|cho|giao)|tham\s+vấn|bác\s+bỏ|kiểm\s+tra|luồng|sai\s+sót|\bhủy|\bsửa|bổ\s+sung|\bnợ\b|vi\s+phạm|ấn\s+định|"
+    r"điện\s+tử\s+hóa|giấy|chứng\s+từ",
+    re.IGNORECASE,
+)
+
+COUNT_SCOPE = re.compile(
+    r"đường\s+(?:bộ|biển|hàng\s+không|sắt)\s+\d|tuyến\s+đường|khu\s+vực\s+đường\s+(?:bộ|biển|không|hàng|sắt)|"
+    r"qua\s+cửa\s+khẩu\s+(?:quốc\s+tế\s+|chính\s+|phụ\s+)?[A-ZĐ]|phòng\s+vệ|bán\s+phá\s+giá|trợ\s+cấp|"
+    r"tiền\s+chất|lô\s+hàng\s+này",
+    re.IGNORECASE,
+)
+
+COUNT_DIFFERENCE = re.compile(
+    r"(?:tương\s+đương|tương\s+ứng)(?:\s+với)?\s*(?:hơn|gần|khoảng)?\s*$", re.IGNORECASE
+)
+
+# "10.000 lượt tàu biển", "lượt phương tiện": vehicles, not travellers.
+VEHICLE_AFTER = re.compile(r"\s*lượt\s+(?:tàu|xe|phương\s+tiện|chuyến|máy\s+bay|container)", re.IGNORECASE)
+
+PERIOD_WITHOUT_DIGITS = re.compile(r"\bnay\b|\bnăm\b")
+
+COMPARISON_HINT = re.compile(r"so\s+với|cùng\s+kỳ|\bvới\s+(?:năm|cùng)")
+
+DIGIT = re.compile(r"\d")
+
+# A cheap necessary condition for a sentence to yield a fact, checked on its lower-cased text: a number
+# with a unit, scale or count noun after it, and a metric cue (or a dollar amount, whose cue may be carried
+# over from the sentence before). Sentences that fail it only carry state (subject, period, year...).
+UNIT_AFTER_NUMBER = re.compile(
+    r"\d\s*(?:%|phần\s+trăm|nghìn|ngàn|triệu|tỷ|tỉ|đồng|vnđ|vnd|usd|us\$|đô|đ(?!\w)|bộ\s|tờ\s|doanh\s|dn(?!\w)|"
+    r"lượt|hành\s|vụ(?!\w)|người(?!\w))"
+)
+
+COUNT_AFTER_NUMBER = re.compile(
+    r"(?:\d|nghìn|ngàn|triệu|tỷ|tỉ)\s*(?:bộ\s+tờ|tờ\s+khai|doanh\s+nghiệp|dn(?!\w)|lượt|hành\s+khách|vụ(?!\w))"
+)
+
+ANY_METRIC_CUE = re.compile(
+    r"xuất|nhập|xk|nk|kim\s+ngạch|trị\s+giá|giá\s+trị|thặng\s+dư|thâm\s+hụt|thu(?!\w)|(?:số|tổng|nguồn|quả)\s+thu|"
+    r"nộp\s+(?:ngân|nsnn)|chỉ\s+tiêu|dự\s+toán|với\s+kế\s+hoạch|tiền\s+phạt|xử\s+phạt|số\s+tiền|usd|us\$|"
+    r"đô\s*la|đô-la|đôla"
+)
+
+# A clause that names its own amount's metric; one that does not ("...; vải ước đạt 260 triệu USD") reads
+# the metric, and so the scope, of the clause before it.
+OWN_AMOUNT_CUE = re.compile(
+    TRADE_CUES.pattern + "|" + REVENUE_CUES.pattern + r"|trị\s+giá|giá\s+trị|tiền\s+phạt|xử\s+phạt",
+    re.IGNORECASE,
+)
+
+# A sentence that spells out the one before it, item by item.
+LIST_OPENING = re.compile(r"\W*(?:[Cc]ụ\s+thể|[Tt]heo\s+đó|[Tt]rong\s+đó)\s*[:,]")
+
+PROVINCE_PLACE = re.compile(
+    r"(?:địa\s+bàn|tỉnh|thành\s+phố)\s+(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})"
+)
+
+# A province itself as the one whose figures these are ("kim ngạch xuất khẩu của Bình Dương", "Bình Dương đã
+# thu ..."): the province's economy, not its customs department.
+PROVINCE_OWNER = re.compile(
+    r"\bcủa\s+(?:tỉnh\s+|thành\s+phố\s+|TP\.?\s*)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})"
+)
+
+PROVINCE_ACTOR = re.compile(
+    r"(?:^|,\s*)(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})\s+"
+    r"(?:đã|có|ước|đạt|thu|dự\s+tính|dự\s+kiến|phấn\s+đấu)\b"
+)
+
+AVERAGE_BEFORE_CUE = re.compile(r"bình\s+quân|trung\s+bình|\bmỗi", re.IGNORECASE)
+
+# "đóng góp (số thu) X tỷ": what a group of enterprises brought in, not the unit's total.
+CONTRIBUTION_BEFORE = re.compile(r"đóng\s+góp(?:\s+(?:thêm|được|số\s+thu))*\s*$", re.IGNORECASE)
+
+PARENTHESES = re.compile(r"\([^()]*\)")
+
+JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b")
+
+# Post-clearance audits (searched on lower-cased text): revenue they bring in is out of scope (contract).
+AUDIT = re.compile(r"kiểm\s+tra\s+sau\s+thông\s+quan|\bktstq\b|\d\s+cuộc\s+kiểm\s+tra")
+
+FROM_BEFORE = re.compile(r"\btừ\s*$")
+
+TO_AFTER = re.compile(r"\s*[^\d,;.]{0,25}?\s(?:lên|xuống)\s+(?:mức\s+)?\d")
+
+# Enforcement amounts are a unit's totals only with a count of cases or a period beside them; a lone
+# amount ("Trị giá hàng vi phạm trên 327 triệu đồng") is one case's, and a fine's rate ("mức phạt") is law.
+CASE_COUNT = re.compile(r"\d\s*(?:vụ|trường\s+hợp)\b|\b(?:các|những|nhiều)\s+vụ\b")
+
+PERIOD_WORDS = re.compile(
+    r"\b(?:năm\s+\d{4}|tháng|quý|đến\s+(?:hết|nay|ngày)|từ\s+đầu\s+năm|lũy\s+kế|luỹ\s+kế|trong\s+năm|cả\s+năm|"
+    r"cùng\s+kỳ)",
+    re.IGNORECASE,
+)
+
+FINE_RATE = re.compile(
+    r"mức\s+(?:xử\s+)?phạt|phạt\s+tiền|bị\s+(?:xử\s+)?phạt|quyết\s+định\s+xử\s+phạt", re.IGNORECASE
+)
+
+SPENDING_BEFORE = re.compile(
+    r"(?:\bchi|giảm\s+chi|tiết\s+kiệm\s+chi)\s+(?:ngân\s+sách|NSNN|thường\s+xuyên|đầu\s+tư)"
+)
+
+ACTUAL_CUE = re.compile(r"đạt|thu\s+được|thực\s+hiện|kết\s+quả", re.IGNORECASE)
+
+PAREN_AFTER_UNIT = re.compile(r"\(\s*$")
+
+ACHIEVED_TARGET = re.compile(
+    r"(?:vượt|hoàn\s+thành)(?:\s+mức)?\s+(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)(?=[\s,]*(?:,|với|và))",
+    re.IGNORECASE,
+)
+
+BOUND_ONLY = re.compile(
+    r"^\s*(?:đạt\s+)?(?:tối\s+thiểu|ít\s+nhất|tối\s+đa)\s*(?:thu\s+)?(?:đạt\s+)?(?:là\s+)?$"
+)
+
+AT_LEAST_CHUNK = re.compile(r"^\s*(?:tối\s+thiểu|ít\s+nhất)\b")
+
+AMOUNT_IN = re.compile(r"\d\s*(?:%|tỷ|tỉ|triệu|nghìn|ngàn|USD)")
+
+ENFORCEMENT_VALUE_AFTER = re.compile(
+    r"\s*(?:hàng\s+(?:hóa\s+|hoá\s+)?)?(?:vi\s+phạm|tang\s+vật)", re.IGNORECASE
+)
+
+SHARE_OF_TOTAL_AFTER = re.compile(
+    r"^[^;]{0,40}?\bchiếm\s+(?:khoảng\s+|gần\s+|hơn\s+)?[\d,.]+\s*%\s*(?:tổng|kim|trị)"
+)
+
+AFTER_WINDOW_END = re.compile(r";|trong\s+đó|\briêng\b|\btrong\s+khi", re.IGNORECASE)
+
+SOURCE_BEFORE = re.compile(r"(?:theo|dữ\s+liệu|số\s+liệu|thống\s+kê|báo\s+cáo|của|từ)\s*$", re.IGNORECASE)
+
+DIFFERENCE_VERB = re.compile(r"tăng|giảm|sụt|thấp\s+hơn|cao\s+hơn|hụt", re.IGNORECASE)
+
+REFERS_BACK = re.compile(r"\s*(?:tương\s+ứng|tương\s+đương)", re.IGNORECASE)
+
+EXCEEDED_BY = re.compile(
+    r"vượt(?:\s+mức)?(?:\s+(?P<bound>tối\s+thiểu|ít\s+nhất|hơn|trên|khoảng))?\s*$", re.IGNORECASE
+)
+
+STRIVE_BEFORE = re.compile(r"phấn\s+đấu|mục\s+tiêu|\bcần\b|\bphải\b|đề\s+nghị|yêu\s+cầu", re.IGNORECASE)
+
+ABOUT_AFTER = re.compile(r"\s*(?:\([^)]*\)\s*)?về\s+(?P<what>kim\s+ngạch|trị\s+giá|số\s+thu)?", re.IGNORECASE)
+
+COORDINATED_CHANGE = re.compile(r"^\s*so\s+với[^,;%]*?\s(?:và|cũng\s+như)\s*$", re.IGNORECASE)
+
+CHANGE_VERB = re.compile(r"tăng|giảm|sụt|thấp\s+hơn|cao\s+hơn|ít\s+hơn|nhiều\s+hơn", re.IGNORECASE)
