@@ -155,6 +155,9 @@ class StorePolicy:
         values.update(overrides)
         return cls(**values)
 
+    def __post_init__(self) -> None:
+        version_key(self.max_extractor_version)  # an unparsable ceiling fails at start, not per event
+
     @property
     def version_ceiling(self) -> VersionKey:
         return version_key(self.max_extractor_version)

@@ -133,6 +133,8 @@ def test_a_rolling_upgrade_raises_the_ceiling_by_setting() -> None:
     with pytest.raises(EventError, match="newer than"):
         decode_fact(fact_record(refused.encode()), policy)
     assert StorePolicy.from_settings(Settings()).max_extractor_version == EXTRACTOR_VERSION
+    with pytest.raises(EventError, match="not a version"):
+        StorePolicy.from_settings(Settings(max_extractor_version="latest"))
 
 
 # --- E: value, text and count budgets on consumed events ------------------------------------------
