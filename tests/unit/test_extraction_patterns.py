@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from services.common.facts import Fact
 from services.extractor.domain.article import Article
-from services.extractor.domain.facts import extract_facts
+from services.extractor.domain.facts import MAX_SENTENCE_CHARS, bounded_pieces, extract_facts
 from services.extractor.domain.periods import find_periods
 from services.extractor.domain.subjects import find_subjects
 
@@ -523,3 +523,19 @@ def test_the_sea_port_area_is_a_sub_area() -> None:
         "khẩu qua khu vực cảng biển đạt 600 triệu USD, tăng 8% so với cùng kỳ năm 2017."
     )
     assert {f.value for f in facts} == {Decimal(10**9)}
+
+
+# --- budgets --------------------------------------------------------------------------------------------
+
+
+def test_an_endless_sentence_is_read_in_bounded_pieces_cut_at_clause_boundaries() -> None:
+    endless = "Năm 2020, Cục Hải quan Gia Lai thu " + ", ".join(f"{i} tỷ đồng" for i in range(1, 3000))
+    pieces = bounded_pieces(endless)
+    assert len(pieces) > 1
+    assert all(len(piece) <= MAX_SENTENCE_CHARS for piece in pieces)
+    assert all(piece.endswith(",") for piece in pieces[:-1])
+    assert " ".join(pieces).replace(" ", "") == endless.replace(" ", "")
+    ordinary = "Năm 2020, Cục Hải quan Gia Lai thu 800 tỷ đồng."
+    assert bounded_pieces(ordinary) == [ordinary]
+    # Its facts come out (the first piece names the unit and the cue) in one pass over the text.
+    assert facts_of(endless)
