@@ -153,6 +153,11 @@ def crawl_status_command(state_name: str, as_json: bool) -> None:
         )
     for key, n in status["by_state_role"].items():
         click.echo(f"  {key:<24} {n}")
+    if status["polls"]:
+        click.echo("polled (feeds, home page, sitemaps): last poll -> next poll")
+        for p in status["polls"]:
+            nxt = p["next_poll"] or "not scheduled"
+            click.echo(f"  {p['url']}  {p['last_status']}  {p['last_poll']} -> {nxt}")
     if status["parked"]:
         click.echo("parked URLs (last error):")
         for p in status["parked"]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from services.common.kafka import MAX_REQUEST_BYTES
 from services.common.settings import Settings
+from services.crawler.domain.freshness import PollPolicy
 from services.crawler.domain.page import DEFAULT_MAX_HTML_DEPTH
 from services.crawler.domain.policy import PacePolicy, RetryPolicy, RevisitPolicy
 from services.crawler.domain.scope import DEFAULT_MAX_SEGMENT_REPEATS, DEFAULT_MAX_URL_BYTES
@@ -23,6 +24,10 @@ class CrawlerSettings(Settings):
     robots_ttl_seconds: float = 86_400.0
     revisit_listing_seconds: float = 6 * 3600.0
     revisit_article_seconds: float = 30 * 86_400.0
+    # Feed-first polling (home page, site feeds, sitemap index, newest posts sitemap): the interval while
+    # they change, stretched up to the maximum while they do not. Freshness against politeness.
+    feed_poll_seconds: float = 60.0
+    feed_poll_max_seconds: float = 900.0
     # Budgets against hostile sites (docs/security.md).
     request_deadline_seconds: float = 120.0  # a whole request, headers to last byte
     min_transfer_rate: float = 1024.0  # bytes/s averaged over the body, checked after the grace period
@@ -63,6 +68,7 @@ class CrawlConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     revisit: RevisitPolicy = field(default_factory=RevisitPolicy)
     pace: PacePolicy = field(default_factory=PacePolicy)
+    poll: PollPolicy = field(default_factory=PollPolicy)
     frontier_window: int = 2_000  # queued URLs per host held in memory; the rest stay in the DB
     flush_interval: float = 0.5
     progress: str = "auto"  # auto | tty | log | none
@@ -94,6 +100,10 @@ class CrawlConfig:
             ),
             revisit=RevisitPolicy(
                 listing_seconds=s.revisit_listing_seconds, article_seconds=s.revisit_article_seconds
+            ),
+            poll=PollPolicy(
+                min_seconds=s.feed_poll_seconds,
+                max_seconds=max(s.feed_poll_seconds, s.feed_poll_max_seconds),
             ),
         )
         for key, value in overrides.items():

@@ -37,8 +37,16 @@ from services.crawler.adapters.state import (
     data_error_reason,
 )
 from services.crawler.config import CrawlConfig
+from services.crawler.domain.freshness import (
+    FRESH_PRIORITY,
+    POLL_PRIORITY,
+    is_poll_target,
+    newest_sitemap,
+    poll_items,
+    to_revisit,
+)
 from services.crawler.domain.isolation import write_isolating
-from services.crawler.domain.page import PageRefusedError, analyse, content_hash
+from services.crawler.domain.page import Analysis, PageRefusedError, analyse, content_hash
 from services.crawler.domain.parse import RobotsRules, decode_body, sniff_charset
 from services.crawler.domain.policy import RETRYABLE_STATUSES, HostPace, parse_retry_after
 from services.crawler.domain.scope import Scope, Verdict, guess_role, is_pagination, page_number, priority
@@ -47,6 +55,11 @@ from services.crawler.domain.urls import canonicalize, host_of
 log = logging.getLogger("hqfacts.crawler")
 
 # Discovery fallbacks when robots.txt names no sitemap: WordPress core, Yoast, the generic name.
+# A page published before that now answers one of these is withdrawn; its event carries this marker hash,
+# which no fetched body has, so a page that comes back is always published again.
+GONE_STATUSES = frozenset({404, 410})
+GONE_SHA256 = content_hash(b"\x00hqfacts: withdrawn")
+
 SITEMAP_GUESSES = ("/wp-sitemap.xml", "/sitemap_index.xml", "/sitemap.xml")
 FEED_GUESSES = ("/feed/",)
 
@@ -96,6 +109,7 @@ class Stats:
     published: int = 0
     not_modified: int = 0
     unchanged: int = 0
+    gone: int = 0  # withdrawals published (a page published before now answers 404/410)
     errors: int = 0
     parked: int = 0
     retried: int = 0
@@ -243,6 +257,12 @@ class Crawler:
         self._stop = asyncio.Event()
         self.stop_reason = ""
         self._robots_hash: dict[str, str | None] = {}
+        # Feed-first polling: the poll targets (marked in the DB by their priority), each one's current
+        # interval (adaptive; from the minimum after a start) and what it listed at its last look.
+        self.poll_urls: set[str] = set()
+        self._poll_interval: dict[str, float] = {}
+        self._poll_items: dict[str, dict[str, str]] = {}
+        self._newest_sitemap: dict[str, str] = {}  # netloc -> its polled posts sitemap
 
     # -- lifecycle
     def request_stop(self, reason: str) -> None:
@@ -270,6 +290,10 @@ class Crawler:
             if c is None:
                 raise ValueError(f"not an http(s) URL: {seed}")
             self._discover(c, depth=0, force_scope=True)
+            home = canonicalize("/", c)
+            if home is not None and self.scope.host_allowed(home):
+                self._discover(home, depth=0)
+                await self._mark_poll([home])
         for netloc in await asyncio.to_thread(self.store.queued_hosts):
             self._host_for(netloc)
         writer_task = asyncio.create_task(self._writer_loop(), name="writer")
@@ -360,14 +384,15 @@ class Crawler:
                 max_url_bytes=self.cfg.max_url_bytes,
             )
             self._discover_links(row, analysis.links)
+        gone = page.content_sha256 == GONE_SHA256
         self.writer.updates.append(
             self._done_update(
                 row,
                 page.role,
                 page.status,
                 page.final_url,
-                page.etag,
-                page.last_modified,
+                "" if gone else page.etag,
+                "" if gone else page.last_modified,
                 page.content_sha256,
                 page.fetched_at,
                 published=True,
@@ -383,7 +408,15 @@ class Crawler:
             v = self._verdicts[url] = self.scope.check(url)
         return v
 
-    def _discover(self, url: str, *, depth: int, redirects: int = 0, force_scope: bool = False) -> bool:
+    def _discover(
+        self,
+        url: str,
+        *,
+        depth: int,
+        redirects: int = 0,
+        force_scope: bool = False,
+        prio: int | None = None,
+    ) -> bool:
         if self.scope.url_too_long(url):
             # Before the caches and the state store: such a URL is never kept anywhere.
             self.stats.refused["url_too_long"] += 1
@@ -411,13 +444,18 @@ class Crawler:
         self.known.add(h)
         self.host_urls[netloc] += 1
         role = guess_role(url)
-        prio = priority(url, role)
+        if is_poll_target(url):
+            prio = POLL_PRIORITY
+            self.poll_urls.add(url)
+        elif prio is None:
+            prio = priority(url, role)
         self.writer.new_urls.append(NewUrl(url, netloc, role, verdict.pattern, prio, depth, redirects))
         self.stats.discovered += 1
         metrics.DISCOVERED.inc()
         hs = self._host_for(netloc, url)
         self._seq += 1
-        if len(hs.items) < self.cfg.frontier_window and not hs.needs_load:
+        # What a poll found jumps the queue even past a full window (a poll finds a handful of links).
+        if prio < 0 or (len(hs.items) < self.cfg.frontier_window and not hs.needs_load):
             row = UrlRow(
                 url=url,
                 host=netloc,
@@ -434,12 +472,13 @@ class Crawler:
         hs.wake.set()
         return True
 
-    def _discover_links(self, row: UrlRow, links: list[str]) -> None:
+    def _discover_links(self, row: UrlRow, links: list[str], *, fresh: bool = False) -> None:
+        prio = FRESH_PRIORITY if fresh else None
         for link in links:
             # Paging through a listing is a sideways step: /page/N/ must not run into the depth limit
             # (the page-number cap and the pagination budget bound it instead).
             lateral = row.role == "listing" and is_pagination(link)
-            self._discover(link, depth=row.depth if lateral else row.depth + 1)
+            self._discover(link, depth=row.depth if lateral else row.depth + 1, prio=prio)
 
     def _push(self, hs: HostState, row: UrlRow) -> None:
         hs.items[row.url] = row
@@ -611,9 +650,13 @@ class Crawler:
         sitemaps = [canonicalize(s, url) for s in rules.sitemaps] or [
             canonicalize(hs.origin + p) for p in SITEMAP_GUESSES
         ]
+        polled: list[str] = []
         for sm in sitemaps:
             if sm is not None and self.scope.host_allowed(sm):
-                self._discover(sm, depth=depth)
+                self._discover(sm, depth=depth, prio=POLL_PRIORITY)
+                polled.append(sm)
+        # The sitemaps robots.txt names are the site's entry points: polled like the feed and home page.
+        await self._mark_poll(polled)
         for feed in FEED_GUESSES:
             c = canonicalize(hs.origin + feed)
             if c is not None:
@@ -663,7 +706,11 @@ class Crawler:
         if not await self._pace(hs):
             self._requeue_front(hs, row)
             return None
-        result = await self.fetcher.fetch(row.url, etag=row.etag, last_modified=row.last_modified)
+        etag, last_modified = row.etag, row.last_modified
+        if self._is_poll(row) and row.url not in self._poll_items:
+            # The first poll after a start reads the page whole: the items its next change is compared with.
+            etag = last_modified = None
+        result = await self.fetcher.fetch(row.url, etag=etag, last_modified=last_modified)
         self._count_fetch(result)
         status = result.status
         if status in (429, 503):
@@ -696,6 +743,22 @@ class Crawler:
         self.stats.parked += 1
         metrics.PARKED.inc()
         log.warning("parked", extra={"url": row.url, "attempts": attempts or row.attempts, "error": error})
+        if self._is_poll(row):
+            # A poll target is never given up: polled again after the longest interval.
+            self._poll_interval[row.url] = self.cfg.poll.max_seconds
+            self.writer.updates.append(
+                UrlUpdate(
+                    url=row.url,
+                    state="done",
+                    role=row.role,
+                    attempts=0,
+                    next_at=utcnow() + timedelta(seconds=self.cfg.poll.max_seconds),
+                    last_status=status,
+                    last_error=error,
+                    fetched_at=utcnow(),
+                )
+            )
+            return
         self._final(row, "parked", row.role, status, error, attempts=attempts or row.attempts)
 
     async def _handle(self, hs: HostState, row: UrlRow, result: FetchResult) -> None:
@@ -724,6 +787,10 @@ class Crawler:
         if status in (301, 302, 303, 307, 308):
             self._redirect(row, status, h.get("location"))
             return
+        if status in GONE_STATUSES and row.content_sha256 not in (None, GONE_SHA256):
+            # A page we published is gone (withdrawn): an event without body retracts its facts downstream.
+            await self._publish_gone(row, result)
+            return
         if status != 200:
             # 404/410/403...: nothing to publish; remembered so it is not fetched again.
             self._final(row, "done", row.role, status, f"HTTP {status}")
@@ -748,7 +815,10 @@ class Crawler:
         )
         if analysis.long_links:
             self.stats.refused["url_too_long"] += analysis.long_links
-        self._discover_links(row, analysis.links)
+        if self._is_poll(row):
+            await self._polled(row, analysis)
+        else:
+            self._discover_links(row, analysis.links)
         if analysis.canonical is not None and self._verdict(analysis.canonical).ok:
             # A duplicate of another URL: fetch that one instead (once), publish nothing under this key.
             self._discover(analysis.canonical, depth=row.depth)
@@ -781,6 +851,80 @@ class Crawler:
             )
             return
         await self._publish(row, analysis.role, result, analysis.sha256, analysis.text, analysis.charset)
+
+    # -- feed-first polling
+    def _is_poll(self, row: UrlRow) -> bool:
+        if row.priority == POLL_PRIORITY:
+            self.poll_urls.add(row.url)  # loaded from the DB: marked by an earlier run
+        return row.url in self.poll_urls
+
+    async def _mark_poll(self, urls: Sequence[str]) -> None:
+        """Make URLs poll targets, in memory and (by their priority) in the state."""
+        urls = [u for u in urls if u not in self.poll_urls]
+        if not urls:
+            return
+        self.poll_urls.update(urls)
+        await self._flush()  # URLs discovered just now get their rows first
+        await asyncio.to_thread(self.store.set_priority, urls, POLL_PRIORITY)
+
+    async def _unmark_poll(self, url: str) -> None:
+        self.poll_urls.discard(url)
+        self._poll_interval.pop(url, None)
+        self._poll_items.pop(url, None)
+        await asyncio.to_thread(self.store.set_priority, [url], priority(url))
+
+    async def _polled(self, row: UrlRow, analysis: Analysis) -> None:
+        """A poll target answered 200: compare its items with the last look, queue what changed first."""
+        items = poll_items(analysis.role, analysis.text, row.url, analysis.links)
+        previous = self._poll_items.get(row.url)
+        self._poll_items[row.url] = items
+        # Known pages the poll says changed or vanished are revisited (conditional GET) before the backlog.
+        revisit = [
+            u
+            for u in to_revisit(previous, items)
+            if hash(u) in self.known and u not in self.poll_urls and self.scope.host_allowed(u)
+        ]
+        # After the first look, new links are new posts: they jump the queue too.
+        self._discover_links(row, analysis.links, fresh=previous is not None)
+        if analysis.role == "sitemap":
+            newest = newest_sitemap(analysis.links)
+            netloc = netloc_of(row.url)
+            old = self._newest_sitemap.get(netloc)
+            if newest is not None and newest != old and self.scope.host_allowed(newest):
+                self._newest_sitemap[netloc] = newest
+                await self._mark_poll([newest])
+                if old is not None and old != newest:
+                    await self._unmark_poll(old)
+        if revisit:
+            await self._revisit(revisit)
+
+    async def _revisit(self, urls: Sequence[str]) -> None:
+        await self._flush()
+        rows = await asyncio.to_thread(self.store.requeue_urls, list(urls), FRESH_PRIORITY)
+        self._queue_now(rows)
+        if rows:
+            metrics.POLL_REVISITS.inc(len(rows))
+            log.info("poll: revisiting changed or vanished pages", extra={"requeued": len(rows)})
+
+    def _queue_now(self, rows: Sequence[UrlRow]) -> None:
+        """Rows the state just moved back to the frontier: into memory, ahead of the backlog."""
+        for r in rows:
+            hs = self._host_for(r.host, r.url)
+            if r.url in hs.leased:
+                continue  # already queued or in flight here
+            self._seq += 1
+            r.seq = -2_000_000_000 + self._seq
+            self.stats.queued_at_start += 1
+            self._push(hs, r)
+            hs.wake.set()
+
+    def _poll_next_at(self, row: UrlRow, fetched_at: datetime, changed: bool) -> datetime | None:
+        """When a poll target is polled next: the adaptive interval (None: not a poll target)."""
+        if not self._is_poll(row):
+            return None
+        interval = self.cfg.poll.next_interval(self._poll_interval.get(row.url), changed)
+        self._poll_interval[row.url] = interval
+        return fetched_at + timedelta(seconds=interval)
 
     def _redirect(self, row: UrlRow, status: int, location: str | None) -> None:
         target = canonicalize(location or "", row.url)
@@ -837,6 +981,8 @@ class Crawler:
         sha: str | None,
         text: str | None,
         charset: str = "utf-8",
+        *,
+        gone: bool = False,
     ) -> None:
         h = result.headers
         now = utcnow()
@@ -848,8 +994,8 @@ class Crawler:
             status=result.status or 0,
             role=_page_role(role),
             content_type=h.get("content-type"),
-            etag=h.get("etag"),
-            last_modified=h.get("last-modified"),
+            etag=None if gone else h.get("etag"),
+            last_modified=None if gone else h.get("last-modified"),
             fetched_at=now,
             content_sha256=sha,
             charset=charset,
@@ -862,8 +1008,8 @@ class Crawler:
             role,
             event.status,
             event.final_url,
-            event.etag,
-            event.last_modified,
+            "" if gone else event.etag,  # "" clears the stored validator (NULL would keep it)
+            "" if gone else event.last_modified,
             sha,
             now,
             published=True,
@@ -889,6 +1035,15 @@ class Crawler:
         self.stats.published += 1
         metrics.PUBLISHED.labels(role).inc()
 
+    async def _publish_gone(self, row: UrlRow, result: FetchResult) -> None:
+        """Publish the withdrawal of a page published before: status 404/410, no body, the gone hash.
+
+        Its validators are cleared so that, should the page come back, it is fetched whole and published
+        again (a 304 against the old ETag would leave its facts retracted).
+        """
+        await self._publish(row, row.role, result, GONE_SHA256, None, gone=True)
+        self.stats.gone += 1
+
     def _done_update(
         self,
         row: UrlRow,
@@ -903,12 +1058,15 @@ class Crawler:
         published: bool = False,
     ) -> UrlUpdate:
         revisit = self.cfg.revisit.after(role, page_number(urlsplit(row.url).path))
+        next_at = self._poll_next_at(row, fetched_at, changed=published)
+        if next_at is None and revisit is not None:
+            next_at = fetched_at + timedelta(seconds=revisit)
         return UrlUpdate(
             url=row.url,
             state="done",
             role=role,
             attempts=0,
-            next_at=fetched_at + timedelta(seconds=revisit) if revisit is not None else None,
+            next_at=next_at,
             last_status=status,
             last_error=None,
             final_url=final_url,
@@ -974,17 +1132,36 @@ class Crawler:
                 await asyncio.sleep(min(5.0, 10 * self.cfg.flush_interval))
 
     async def _revisit_loop(self, interval: float = 60.0) -> None:
-        """Running forever: pages whose revisit time came go back to the frontier."""
+        """Running forever: due polls go to the front of the frontier (every tick), pages whose revisit
+        time came back to the frontier (every ``interval``)."""
+        last_sweep = time.monotonic()
         while not self.stopping:
-            await asyncio.sleep(interval)
-            n = await asyncio.to_thread(self.store.requeue_due, utcnow())
-            if n:
-                log.info("revisiting done pages", extra={"requeued": n})
-                self.stats.queued_at_start += n
-                for netloc in await asyncio.to_thread(self.store.queued_hosts):
-                    hs = self._host_for(netloc)
-                    hs.needs_load = True
-                    hs.wake.set()
+            await asyncio.sleep(self.cfg.poll.tick)
+            try:
+                await self._poll_due()
+                if time.monotonic() - last_sweep >= interval:
+                    last_sweep = time.monotonic()
+                    await self._requeue_due()
+            except Exception:
+                log.exception("requeueing due pages failed; retrying")
+
+    async def _poll_due(self) -> None:
+        rows = await asyncio.to_thread(self.store.take_due_polls, utcnow(), POLL_PRIORITY)
+        if rows:
+            self.poll_urls.update(r.url for r in rows)
+            metrics.POLLS.inc(len(rows))
+            self._queue_now(rows)
+
+    async def _requeue_due(self) -> None:
+        # Poll targets are left to _poll_due, which puts them in front of the backlog.
+        n = await asyncio.to_thread(self.store.requeue_due, utcnow(), skip_priority=POLL_PRIORITY)
+        if n:
+            log.info("revisiting done pages", extra={"requeued": n})
+            self.stats.queued_at_start += n
+            for netloc in await asyncio.to_thread(self.store.queued_hosts):
+                hs = self._host_for(netloc)
+                hs.needs_load = True
+                hs.wake.set()
 
     async def _idle_loop(self) -> None:
         """--until-idle: stop once no host has work now or later and everything is written."""

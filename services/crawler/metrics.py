@@ -11,3 +11,7 @@ DISCOVERED = Counter("hqfacts_crawler_discovered_total", "New URLs added to the 
 THROTTLED = Counter("hqfacts_crawler_throttled_total", "429/503 answers that slowed a host down")
 PARKED = Counter("hqfacts_crawler_parked_total", "URLs parked after too many failures")
 QUEUED = Gauge("hqfacts_crawler_queued", "URLs waiting in the frontier (estimate)")
+POLLS = Counter("hqfacts_crawler_polls_total", "Polls of the feeds, home page and newest sitemaps")
+POLL_REVISITS = Counter(
+    "hqfacts_crawler_poll_revisits_total", "Known pages revisited first because a poll saw them change or go"
+)

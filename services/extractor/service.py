@@ -11,6 +11,9 @@ from services.extractor.domain.article import MalformedPage
 from services.extractor.domain.facts import EXTRACTOR_VERSION, extract_facts
 from services.extractor.domain.html_article import parse_article
 
+# A page that answers one of these is withdrawn: its article's facts are retracted (not a dead letter).
+GONE_STATUSES = frozenset({404, 410})
+
 
 @dataclass(frozen=True)
 class PageOutcome:
@@ -47,6 +50,8 @@ def process_page(page: RawPage, extractor_version: str = EXTRACTOR_VERSION) -> P
     """
     if page.role in ("feed", "sitemap", "robots"):
         return PageOutcome()
+    if page.status in GONE_STATUSES:
+        return withdrawn(page, extractor_version)
     if page.body is None:
         reason = "body too large, not published whole" if page.truncated else "page has no body"
         raise EventError(f"{reason}: {page.url} ({page.body_bytes} bytes)")
@@ -80,6 +85,25 @@ def process_page(page: RawPage, extractor_version: str = EXTRACTOR_VERSION) -> P
         extracted_at=datetime.now(UTC),
     )
     return PageOutcome(facts=unique, extraction=extraction)
+
+
+def withdrawn(page: RawPage, extractor_version: str = EXTRACTOR_VERSION) -> PageOutcome:
+    """A withdrawn article (404/410 on a revisit): an extraction that yields no facts, so the store retires
+    every fact of the article (the same supersede as a re-extraction). The empty title tells the store to
+    keep the title it has. Other roles have no facts to retract."""
+    if page.role != "article":
+        return PageOutcome()
+    limits.check_url("page url", page.url)
+    extraction = ExtractionEvent(
+        article_url=page.url,
+        article_title="",
+        article_published=None,
+        extractor_version=extractor_version,
+        content_sha256=page.content_sha256,
+        fact_ids=(),
+        extracted_at=datetime.now(UTC),
+    )
+    return PageOutcome(extraction=extraction)
 
 
 def encode_outcome(outcome: PageOutcome, max_facts: int = limits.MAX_FACTS_PER_PAGE) -> EncodedOutcome:

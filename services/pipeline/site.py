@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from services.pipeline.processes import ProcessGroup, wait_for_file
@@ -60,3 +64,64 @@ def serve_static_site(group: ProcessGroup, root: Path, port: int) -> str:
     argv = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(root), str(port)]
     group.start("site", argv)
     return f"http://127.0.0.1:{port}"
+
+
+@dataclass(frozen=True)
+class LiveSite:
+    """Two snapshots of one small site: the second adds a post, edits a number in one, deletes another."""
+
+    first: Path
+    second: Path
+    new_slug: str
+    edited_slug: str
+    deleted_slug: str
+
+
+def build_live_snapshots(
+    workdir: Path,
+    *,
+    slugs: Sequence[str],
+    new_slug: str,
+    edit: tuple[str, str, str],
+    deleted_slug: str,
+    latest: str = "2021-12-31 09:00",
+    dates: Mapping[str, str] | None = None,
+) -> LiveSite:
+    """Copy a handful of corpus posts into two posts folders and build a site from each (build_site.py).
+
+    ``slugs`` are in both snapshots (``edit`` = (slug, old text, new text) and ``deleted_slug`` among them);
+    ``new_slug`` only in the second, dated ``latest`` so that it tops the feed, the home page and the
+    sitemap; ``dates`` overrides the corpus dates of others. build_site.py numbers posts by date: a deleted
+    post dated after the others shifts no one's ID (WordPress never renumbers; a rebuild would, and every
+    later post's page would change). Only copies in ``workdir`` are written: the corpus is only read.
+    """
+    corpus = shared_dir() / "corpus" / "hddtvn"
+    edited_slug, old, new = edit
+    assert edited_slug in slugs and deleted_slug in slugs and new_slug not in slugs
+    dates_override = dates
+    dates = dict(
+        line.split("\t", 1) for line in (corpus / "dates.tsv").read_text("utf-8").splitlines() if "\t" in line
+    )
+    dates.update(dates_override or {})
+    dates[new_slug] = latest
+    roots: list[Path] = []
+    for n, members in enumerate(([*slugs], [*(s for s in slugs if s != deleted_slug), new_slug]), start=1):
+        posts = workdir / f"posts{n}"
+        posts.mkdir(parents=True, exist_ok=True)
+        for slug in members:
+            text = (corpus / "posts" / f"{slug}.md").read_text("utf-8")
+            if n == 2 and slug == edited_slug:
+                assert old in text, f"{old!r} is not in {slug}"
+                text = text.replace(old, new)
+            (posts / f"{slug}.md").write_text(text, "utf-8")
+        date_file = workdir / f"dates{n}.tsv"
+        date_file.write_text("".join(f"{s}\t{dates[s]}\n" for s in members if s in dates), "utf-8")
+        roots.append(build_corpus_site(workdir / f"site{n}", posts=posts, dates=date_file))
+    return LiveSite(roots[0], roots[1], new_slug, edited_slug, deleted_slug)
+
+
+def publish_next_snapshot(site_url: str) -> dict[str, object]:
+    """Switch the live site server to its next snapshot (GET /__publish)."""
+    with urllib.request.urlopen(site_url + "/__publish", timeout=10) as resp:
+        answer: dict[str, object] = json.loads(resp.read())
+    return answer

@@ -82,12 +82,17 @@ _CREATE_STAGES = (
     "CREATE TEMP TABLE IF NOT EXISTS facts_stage (LIKE facts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
     "CREATE TEMP TABLE IF NOT EXISTS articles_stage (LIKE articles INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
 )
+# An empty title comes from a withdrawal (the extractor's event for a 404/410 article): the article keeps the
+# title and date it had.
+_KEPT_ON_WITHDRAWAL = ("url", "title", "published")
 _UPSERT_ARTICLES = text(
     f"""
     INSERT INTO articles AS a ({", ".join(_ARTICLE_COLUMNS)})
     SELECT {", ".join(_ARTICLE_COLUMNS)} FROM articles_stage ORDER BY url
     ON CONFLICT (url) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in _ARTICLE_COLUMNS if c != "url")},
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in _ARTICLE_COLUMNS if c not in _KEPT_ON_WITHDRAWAL)},
+        title = COALESCE(NULLIF(EXCLUDED.title, ''), a.title),
+        published = CASE WHEN EXCLUDED.title = '' THEN a.published ELSE EXCLUDED.published END,
         last_seen = now()
     WHERE a.extractor_version_key < EXCLUDED.extractor_version_key
        OR (a.extractor_version_key = EXCLUDED.extractor_version_key
@@ -181,6 +186,8 @@ def _article_rows(batch: ClassifiedBatch) -> list[dict[str, Any]]:
     ]
     for version, url, title, published, version_text in events:
         current = best.get(url)
+        if current is not None and not title and current[0] == version:
+            continue  # a withdrawal keeps the title of the batch's other events of the article
         if current is None or current[0] <= version:
             best[url] = (version, title, published, version_text)
     return [

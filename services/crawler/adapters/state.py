@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
 from services.crawler.adapters.state_tables import crawl_checkpoints, crawl_states, crawl_urls
+from services.crawler.domain.freshness import POLL_PRIORITY
 from services.crawler.domain.isolation import is_data_error
 
 
@@ -240,16 +241,68 @@ class StateStore:
             )
             return {p: int(n) for p, n in rows}
 
-    def requeue_due(self, now: datetime, *, everything: bool = False) -> int:
+    def requeue_due(
+        self, now: datetime, *, everything: bool = False, skip_priority: int | None = None
+    ) -> int:
         """Done pages whose revisit time has come go back to the frontier (keeping etag/hash)."""
         cond = [crawl_urls.c.crawl == self.crawl, crawl_urls.c.state == "done", crawl_urls.c.role != "robots"]
         if not everything:
             cond += [crawl_urls.c.next_at.is_not(None), crawl_urls.c.next_at <= now]
+        if skip_priority is not None:
+            cond.append(crawl_urls.c.priority != skip_priority)
         with self.engine.begin() as conn:
             n = conn.execute(
                 sa.update(crawl_urls).where(*cond).values(state="queued", next_at=None, attempts=0)
             ).rowcount
         return int(n or 0)
+
+    def take_due_polls(self, now: datetime, poll_priority: int) -> list[UrlRow]:
+        """Poll targets whose poll is due, moved back to the frontier (returned to be queued first)."""
+        c = crawl_urls.c
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.update(crawl_urls)
+                .where(
+                    c.crawl == self.crawl,
+                    c.state == "done",
+                    c.next_at.is_not(None),
+                    c.next_at <= now,
+                    c.priority == poll_priority,
+                )
+                .values(state="queued", next_at=None, attempts=0)
+                .returning(*_url_row_columns())
+            ).all()
+        return [_url_row(r) for r in rows]
+
+    def requeue_urls(self, urls: Sequence[str], priority: int) -> list[UrlRow]:
+        """Done pages to look at again now (a poll saw them change or vanish), first in the frontier."""
+        c = crawl_urls.c
+        if not urls:
+            return []
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.update(crawl_urls)
+                .where(c.crawl == self.crawl, c.state == "done", c.url_hash.in_([url_hash(u) for u in urls]))
+                .values(state="queued", next_at=None, attempts=0, priority=priority)
+                .returning(*_url_row_columns())
+            ).all()
+        return [_url_row(r) for r in rows]
+
+    def set_priority(self, urls: Sequence[str], priority: int) -> None:
+        """Mark URLs as poll targets (or no longer): the mark is their frontier priority, so it persists."""
+        if not urls:
+            return
+        c = crawl_urls.c
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(crawl_urls)
+                .where(
+                    c.crawl == self.crawl,
+                    c.url_hash.in_([url_hash(u) for u in urls]),
+                    c.priority != priority,
+                )
+                .values(priority=priority)
+            )
 
     def host_counts(self) -> dict[str, int]:
         """URLs per host (netloc) in this crawl state: the per-host budget counts from here on a resume."""
@@ -307,7 +360,7 @@ class StateStore:
             )
             return {int(p): int(o) for p, o in rows}
 
-    def status(self) -> dict[str, Any]:
+    def status(self, poll_priority: int = POLL_PRIORITY) -> dict[str, Any]:
         c = crawl_urls.c
         with self.engine.connect() as conn:
             by_state = {
@@ -334,6 +387,21 @@ class StateStore:
                     .limit(50)
                 )
             ]
+            polls = [
+                {
+                    "url": r.url,
+                    "state": r.state,
+                    "last_status": r.last_status,
+                    "last_poll": r.fetched_at.isoformat() if r.fetched_at else None,
+                    "next_poll": r.next_at.isoformat() if r.next_at else None,
+                }
+                for r in conn.execute(
+                    sa.select(c.url, c.state, c.last_status, c.fetched_at, c.next_at)
+                    .where(c.crawl == self.crawl, c.priority == poll_priority)
+                    .order_by(c.id)
+                    .limit(50)
+                )
+            ]
             published = conn.execute(
                 sa.select(sa.func.count()).where(c.crawl == self.crawl, c.published_at.is_not(None))
             ).scalar()
@@ -349,6 +417,7 @@ class StateStore:
             "by_state_role": by_role,
             "published": int(published or 0),
             "parked": parked,
+            "polls": polls,
             "run": {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in (run or {}).items()},
         }
 
