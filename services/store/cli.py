@@ -123,8 +123,19 @@ def render_table(rows: Sequence[Mapping[str, Any]]) -> str:
 @click.option("--article", help="Only facts of this article URL.")
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
 @click.option("--limit", type=int, default=None, help="At most N facts.")
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Only facts whose rule's measured precision is at least this (0-1); facts without one are left out.",
+)
 def facts_command(
-    subject: str | None, metric: str | None, article: str | None, fmt: str, limit: int | None
+    subject: str | None,
+    metric: str | None,
+    article: str | None,
+    fmt: str,
+    limit: int | None,
+    min_confidence: float | None,
 ) -> None:
     """Print the stored (active) facts."""
     from services.store.repository import active_facts_query
@@ -134,7 +145,8 @@ def facts_command(
     try:
         with engine.connect() as conn:
             rows = [
-                dict(r._mapping) for r in conn.execute(active_facts_query(subject, metric, article, limit))
+                dict(r._mapping)
+                for r in conn.execute(active_facts_query(subject, metric, article, limit, min_confidence))
             ]
     finally:
         engine.dispose()
@@ -144,7 +156,8 @@ def facts_command(
             sys.stdout.write(json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
         return
     if not rows:
-        click.echo("no facts stored" + (" for that filter" if subject or metric or article else ""))
+        filtered = subject or metric or article or min_confidence is not None
+        click.echo("no facts stored" + (" for that filter" if filtered else ""))
         return
     click.echo(render_table(rows))
     click.echo(f"\n{len(rows)} fact(s)")

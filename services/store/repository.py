@@ -71,6 +71,8 @@ FACT_COLUMNS = (
     "target_type",
     "assigned_by",
     "evidence",
+    "rule",
+    "confidence",
     "extractor_version",
     "extractor_version_key",
     "source_topic",
@@ -154,6 +156,8 @@ def fact_row(upsert: FactUpsert) -> dict[str, Any]:
         "target_type": fact.target_type,
         "assigned_by": fact.assigned_by,
         "evidence": fact.evidence,
+        "rule": fact.rule,
+        "confidence": fact.confidence,
         "extractor_version": event.extractor_version,
         "extractor_version_key": list(upsert.version),
         "source_topic": upsert.source.topic,
@@ -480,8 +484,11 @@ def active_facts_query(
     metric: str | None = None,
     article: str | None = None,
     limit: int | None = None,
+    min_confidence: float | None = None,
 ) -> Any:
     query = select(facts).where(facts.c.retired_at.is_(None))
+    if min_confidence is not None:
+        query = query.where(facts.c.confidence >= min_confidence)
     if subject:
         query = query.where(facts.c.subject == subject)
     if metric:

@@ -64,6 +64,9 @@ facts = Table(
     Column("target_type", Text),
     Column("assigned_by", Text),
     Column("evidence", Text, nullable=False),
+    # Provenance (revision 0004): the extraction rule that read the fact and its measured precision.
+    Column("rule", Text),
+    Column("confidence", Numeric(4, 3)),
     Column("extractor_version", Text, nullable=False),
     Column("extractor_version_key", ARRAY(Integer), nullable=False),
     Column("first_seen", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -79,6 +82,7 @@ facts = Table(
     CheckConstraint(
         "target_type IS NULL OR target_type IN ('du-toan', 'chi-tieu', 'phan-dau')", name="target_type"
     ),
+    CheckConstraint("confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence"),
 )
 # `hqfacts facts --subject/--metric/--article` and supersede read active facts only.
 Index(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from services.common.events import FactEvent
 from services.common.kafka import header_map
 from services.common.settings import Settings
 from services.common.topics import dlq_topic
+from services.store.repository import active_facts_query
 from services.store.tables import consumer_offsets, facts
 from services.store.testing import (
     eventually,
@@ -208,3 +210,32 @@ async def test_extraction_supersedes_and_tombstones(settings: Settings, engine: 
     tombstones = [m for m in messages if m.value is None]
     assert [m.key.decode() for m in tombstones] == [old[0].fact_id]
     assert FactEvent.decode(messages[0].value).fact_id == old[0].fact_id
+
+
+async def test_provenance_is_stored_and_facts_filter_by_confidence(
+    settings: Settings, engine: Engine
+) -> None:
+    sure = replace(sample_fact(value="111"), rule="amount/named", confidence=0.97)
+    unsure = replace(sample_fact(value="222"), rule="usd-carried/carried", confidence=0.5)
+    unknown = sample_fact(value="333")  # an event of an extractor before 0.4.0: no rule, no confidence
+    events = [fact_event(f, article_url=article(settings)) for f in (sure, unsure, unknown)]
+    async with producer_for(settings) as producer:
+        for event in events:
+            await producer.send_and_wait(settings.facts_topic, key=event.key, value=event.encode())
+        async with running_store(settings):
+            await eventually(
+                lambda: stored_offset(engine, settings, settings.facts_topic) == 3, "3 records stored"
+            )
+    rows = {r["fact_id"]: r for r in of_topic(engine, settings)}
+    assert (rows[events[0].fact_id]["rule"], float(rows[events[0].fact_id]["confidence"])) == (
+        "amount/named",
+        0.97,
+    )
+    assert rows[events[2].fact_id]["confidence"] is None
+    with engine.connect() as conn:
+        kept = [
+            r.fact_id for r in conn.execute(active_facts_query(article=article(settings), min_confidence=0.9))
+        ]
+        everything = list(conn.execute(active_facts_query(article=article(settings))))
+    assert kept == [events[0].fact_id]
+    assert len(everything) == 3
