@@ -1,13 +1,15 @@
 """Example downstream consumer: keep a local table equal to the facts topic (hddtvn.facts.v1).
 
     python examples/facts_table.py --db facts.sqlite [--bootstrap 127.0.0.1:29092] [--topic hddtvn.facts.v1]
-                                   [--group my-team-facts] [--until-idle 5]
+                                   [--group my-team-facts] [--until-idle 5] [--min-confidence 0.9]
 
 The facts topic is a compacted changelog keyed by fact_id: a value is the fact's current state (upsert it),
 a null value (tombstone) means the fact was retired (delete it). The consumer stores its Kafka offsets in the
 same SQLite transaction as the rows, so a crash at any point neither loses nor double-applies an event.
 It reads with isolation_level=read_committed, so events of aborted producer transactions are never seen.
 Only the standard library and aiokafka are needed; the JSON Schema is services/common/schemas/facts.v1.json.
+--min-confidence keeps only facts whose `confidence` (the measured precision of the rule that read them) is
+at least that; a fact that falls below it with a new extractor version leaves the table like a retired one.
 """
 
 from __future__ import annotations
@@ -52,16 +54,24 @@ UPSERT = (
 )
 
 
-def apply(db: sqlite3.Connection, messages: list[ConsumerRecord[bytes, bytes]]) -> tuple[int, int]:
+def apply(
+    db: sqlite3.Connection, messages: list[ConsumerRecord[bytes, bytes]], min_confidence: float | None = None
+) -> tuple[int, int]:
     """Apply a batch in one transaction with its offsets; returns (upserts, deletes)."""
     upserts = deletes = 0
     with db:
         for m in messages:
-            if m.value is None:  # tombstone: the fact was retired
+            event = json.loads(m.value) if m.value is not None else None
+            below = (
+                event is not None
+                and min_confidence is not None
+                and (event.get("confidence") or 0) < min_confidence
+            )
+            if event is None or below:  # tombstone (the fact was retired), or not sure enough for this table
                 db.execute("DELETE FROM facts WHERE fact_id = ?", (m.key.decode(),))
                 deletes += 1
                 continue
-            event = json.loads(m.value)  # compatible changes only add fields: ignore what you don't know
+            # Compatible changes only add fields (rule, confidence...): ignore what you don't know.
             db.execute(UPSERT, (*(event.get(c) for c in COLUMNS), m.value.decode()))
             upserts += 1
         for m in messages:
@@ -110,7 +120,7 @@ async def run(args: argparse.Namespace) -> None:
             batch = await consumer.getmany(timeout_ms=500, max_records=1000)
             messages = [m for records in batch.values() for m in records]
             if messages:
-                upserts, deletes = apply(db, messages)
+                upserts, deletes = apply(db, messages, args.min_confidence)
                 print(f"applied {upserts} upserts, {deletes} deletes", flush=True)
                 idle_since = time.monotonic()
             elif args.until_idle is not None and time.monotonic() - idle_since > args.until_idle:
@@ -131,6 +141,9 @@ def main() -> None:
     parser.add_argument("--topic", default="hddtvn.facts.v1")
     parser.add_argument("--group", default="example-facts-table")
     parser.add_argument("--until-idle", type=float, default=None, help="exit after this many idle seconds")
+    parser.add_argument(
+        "--min-confidence", type=float, default=None, help="keep only facts at least this sure (0-1)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 
