@@ -16,6 +16,7 @@ from services.common.observability import configure_logging
 from services.common.settings import Settings
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
 from services.pipeline.runner import (
+    StopSignal,
     run_crawl,
     settings_env,
     start_workers,
@@ -104,16 +105,85 @@ def demo_command(corpus: Path | None, limit: int, port: int | None) -> None:
 
 
 @click.command("run")
-@click.option("--seed", "seeds", multiple=True, required=True, help="Where the crawl starts.")
-@click.option("--until-idle/--forever", default=False, help="Stop when the crawl frontier is empty.")
-def run_command(seeds: tuple[str, ...], until_idle: bool) -> None:
-    """Run crawler + extractor + store against a real site (Ctrl-C stops all three)."""
+@click.option("--seed", "seeds", multiple=True, required=True, help="Where the crawl starts (repeatable).")
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="Also crawl this origin: HOST, HOST:PORT or SCHEME://HOST[:PORT] (repeatable).",
+)
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Let in-scope hosts resolve to private/loopback addresses (a local or staging site).",
+)
+@click.option("--delay", type=float, default=None, help="Minimum seconds between requests to one host.")
+@click.option("--state-name", default=None, help="Crawl-state name (env HQ_CRAWL_STATE, default 'default').")
+@click.option("--max-pages", type=int, default=None, help="Stop the crawl after this many requests.")
+@click.option(
+    "--until-idle/--forever",
+    default=False,
+    help="--until-idle: return once the crawl is idle and every fact is committed. --forever (default): "
+    "keep polling the feeds until SIGTERM/Ctrl-C.",
+)
+@click.option(
+    "--ports",
+    default="9101,9102,9103",
+    show_default=True,
+    help="Health/metrics ports of crawler, extractor, store (0: none).",
+)
+@click.option(
+    "--log-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=REPO_ROOT / ".local" / "run" / "logs",
+    show_default=True,
+)
+def run_command(
+    seeds: tuple[str, ...],
+    allow_hosts: tuple[str, ...],
+    allow_private: bool,
+    delay: float | None,
+    state_name: str | None,
+    max_pages: int | None,
+    until_idle: bool,
+    ports: str,
+    log_dir: Path,
+) -> None:
+    """Crawler + extractor + store as one service: a continuous live crawl (SIGTERM stops all three)."""
     settings = Settings()
-    with ProcessGroup(REPO_ROOT / ".local" / "run" / "logs") as group:
-        start_workers(group, settings, extractor_port=9102, store_port=9103)
+    try:
+        crawler_port, extractor_port, store_port = (int(p) for p in ports.split(","))
+    except ValueError as exc:
+        raise click.BadParameter("three comma-separated ports", param_hint="--ports") from exc
+    crawl_args = [arg for host in allow_hosts for arg in ("--allow-host", host)]
+    crawl_args += ["--allow-private"] if allow_private else []
+    crawl_args += ["--delay", str(delay)] if delay is not None else []
+    crawl_args += ["--state-name", state_name] if state_name else []
+    crawl_args += ["--max-pages", str(max_pages)] if max_pages is not None else []
+    crawl_args += ["--progress", "log"]
+    stop = StopSignal()
+    with stop.installed(), ProcessGroup(log_dir) as group:
+        start_workers(group, settings, extractor_port=extractor_port or None, store_port=store_port or None)
         click.echo(f"crawling {', '.join(seeds)}; logs in {group.log_dir}")
-        run_crawl(group, settings, seeds, [], timeout=float("inf"), until_idle=until_idle)
-        wait_pipeline_drained(group, settings, timeout=3600)
+        code = run_crawl(
+            group,
+            settings,
+            seeds,
+            crawl_args,
+            timeout=float("inf"),
+            until_idle=until_idle,
+            crawler_port=crawler_port or None,
+            stop=stop.requested,
+        )
+        if until_idle and not stop.requested():
+            wait_pipeline_drained(group, settings, timeout=float("inf"), stop=stop.requested)
+        # The crawler stops first (it saves its frontier), then the extractor and the store finish what
+        # they hold: the group stops its processes in reverse order of start.
+        codes = group.stop_all()
+    failed = {name: c for name, c in codes.items() if c not in (0, None)}
+    if failed or code != 0:
+        raise click.ClickException(f"stopped with exit codes {codes} (logs in {log_dir})")
+    click.echo("stopped cleanly" if stop.requested() else "idle: every fact is committed")
 
 
 @click.command("replay")

@@ -7,14 +7,43 @@ demo does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 
 from services.common.kafka import ensure_topics, topic_specs
 from services.common.settings import Settings
 from services.pipeline.processes import ManagedProcess, ProcessGroup, hqfacts_argv
 from services.pipeline.progress import wait_caught_up
+
+
+class Stopped(Exception):
+    """A stop was requested (SIGTERM/SIGINT) while waiting."""
+
+
+class StopSignal:
+    """SIGTERM/SIGINT as a flag the waiting loops look at, so the services are stopped in order."""
+
+    def __init__(self) -> None:
+        self._requested = False
+
+    def requested(self) -> bool:
+        return self._requested
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self._requested = True
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[StopSignal]:
+        previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -63,14 +92,22 @@ def run_crawl(
     timeout: float,
     until_idle: bool = True,
     name: str = "crawler",
+    crawler_port: int | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Run the crawler to completion while checking that the workers stay alive."""
+    """Run the crawler to completion (or until ``stop()``) while checking that the workers stay alive."""
     argv = ["crawl", *(arg for seed in seeds for arg in ("--seed", seed)), *crawl_args]
     if until_idle:
         argv.append("--until-idle")
-    crawler = group.start(name, hqfacts_argv(*argv), settings_env(settings))
+    env = settings_env(settings)
+    env.pop("HQ_HEALTH_PORT", None)
+    if crawler_port:
+        env["HQ_HEALTH_PORT"] = str(crawler_port)
+    crawler = group.start(name, hqfacts_argv(*argv), env)
     deadline = time.monotonic() + timeout
     while crawler.poll() is None:
+        if stop():
+            return crawler.stop() or 0  # SIGTERM: it finishes the page in hand and saves its frontier
         group.check_alive("extractor", "store")
         if time.monotonic() > deadline:
             crawler.stop()
@@ -82,14 +119,19 @@ def run_crawl(
     return 0
 
 
-def wait_pipeline_drained(group: ProcessGroup, settings: Settings, *, timeout: float) -> None:
-    """Block until the extractor has committed every raw page and the store every fact event.
+def wait_pipeline_drained(
+    group: ProcessGroup, settings: Settings, *, timeout: float, stop: Callable[[], bool] = lambda: False
+) -> None:
+    """Block until the extractor has committed every raw page and the store every fact event (or until
+    ``stop()``).
 
     The store commits its Kafka offsets only after its database transaction, so a caught-up store group
     means the facts are in PostgreSQL.
     """
 
     def alive() -> None:
+        if stop():
+            raise Stopped
         group.check_alive("extractor", "store")
 
     async def drained() -> None:
@@ -109,4 +151,5 @@ def wait_pipeline_drained(group: ProcessGroup, settings: Settings, *, timeout: f
             still_running=alive,
         )
 
-    asyncio.run(drained())
+    with contextlib.suppress(Stopped):
+        asyncio.run(drained())

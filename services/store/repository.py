@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, not_, select, text, update
+from sqlalchemy import bindparam, delete, func, not_, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -257,6 +257,10 @@ class SqlStoreRepository:
 
         # Supersede by article: the table holds the latest extraction of every touched article.
         touched = sorted({r["url"] for r in article_rows})
+        # A fact of an edited article arrives before the extraction that lists it (the extractor sends the
+        # facts first): the stored extraction of the same version is the previous one and must not retire
+        # it. Only an extraction in this batch, or a newer version than the fact's, retires.
+        extracted = sorted({e.event.article_url for e in batch.extractions})
         retired: list[str] = []
         if touched:
             retire = (
@@ -267,6 +271,10 @@ class SqlStoreRepository:
                     articles.c.extraction_version_key.is_not(None),
                     facts.c.retired_at.is_(None),
                     facts.c.extractor_version_key <= articles.c.extraction_version_key,
+                    or_(
+                        articles.c.url.in_(extracted),
+                        facts.c.extractor_version_key < articles.c.extraction_version_key,
+                    ),
                     # not_(...any()), never ~(x == func.any()): SQLAlchemy negates that to x != ANY.
                     not_(articles.c.extraction_fact_ids.any(facts.c.fact_id)),
                 )

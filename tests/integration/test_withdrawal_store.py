@@ -89,3 +89,30 @@ async def test_a_withdrawal_retires_every_fact_and_keeps_the_title(
         row = conn.execute(select(articles).where(articles.c.url == url)).mappings().one()
     assert row["title"] == "Thu ngân sách 2020" and row["published"] is not None  # kept
     assert row["extraction_fact_ids"] == [] and row["fact_count"] == 0
+
+
+async def test_an_edit_s_new_fact_stored_before_its_extraction_is_not_retired(
+    settings: Settings, engine: Engine
+) -> None:
+    """The extractor sends an edited article's facts before its extraction event: a batch holding the new
+    fact but not yet the extraction must not let the previous extraction retire it."""
+    url = f"https://hddtvn.com/{settings.store_group}/"
+    a, b, c = (fact_event(sample_fact(value=str(v)), article_url=url, version=VERSION) for v in (1, 2, 3))
+    async with producer_for(settings) as producer, running_store(settings):
+        for event in (a, b):
+            await producer.send_and_wait(settings.facts_topic, key=event.key, value=event.encode())
+        first = extraction_event(url, [a.fact_id, b.fact_id], version=VERSION)
+        await producer.send_and_wait(settings.extractions_topic, key=first.key, value=first.encode())
+        await eventually(lambda: active_and_retired(engine, url)[0] == {a.fact_id, b.fact_id}, "stored")
+
+        # The edit: b's number changed into c. Its fact comes first, alone in a batch.
+        await producer.send_and_wait(settings.facts_topic, key=c.key, value=c.encode())
+        await eventually(lambda: c.fact_id in active_and_retired(engine, url)[0], "the new fact stored")
+        assert active_and_retired(engine, url) == ({a.fact_id, b.fact_id, c.fact_id}, set())
+
+        second = extraction_event(url, [a.fact_id, c.fact_id], version=VERSION)
+        await producer.send_and_wait(settings.extractions_topic, key=second.key, value=second.encode())
+        await eventually(
+            lambda: active_and_retired(engine, url) == ({a.fact_id, c.fact_id}, {b.fact_id}),
+            "the edit applied: the old number retired, the new one active",
+        )
