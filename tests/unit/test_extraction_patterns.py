@@ -539,3 +539,53 @@ def test_an_endless_sentence_is_read_in_bounded_pieces_cut_at_clause_boundaries(
     assert bounded_pieces(ordinary) == [ordinary]
     # Its facts come out (the first piece names the unit and the cue) in one pass over the text.
     assert facts_of(endless)
+
+
+def test_a_half_of_the_month_in_force() -> None:
+    facts = facts_of(
+        "Trong tháng 10/2020, kim ngạch xuất khẩu cả nước đạt 25 tỷ USD. Ở chiều nhập khẩu, trong kỳ 1 đạt "
+        "11,5 tỷ USD, giảm 4% so với kết quả thực hiện trong nửa cuối tháng 9/2020."
+    )
+    (imports,) = [f for f in facts if f.metric == "import_turnover"]
+    assert period(imports) == (date(2020, 10, 1), date(2020, 10, 15))
+
+
+def test_the_countrys_trade_is_never_as_small_as_one_industrys() -> None:
+    facts = facts_of(
+        "Năm 2020, kim ngạch xuất khẩu cả nước đạt 280 tỷ USD.",
+        "Với kim ngạch xuất khẩu trên 1 tỷ USD, cây chè đã vào danh sách mặt hàng chủ lực.",
+        "Dự báo, tổng kim ngạch xuất khẩu cả năm 2021 khoảng 30 tỷ USD, giảm khoảng 10% so với năm 2019.",
+    )
+    assert {f.value for f in facts if f.metric == "export_turnover"} == {Decimal(280 * 10**9)}
+
+
+def test_seizures_in_a_window_of_days_are_news_not_a_count() -> None:
+    facts = facts_of(
+        "Chỉ trong vòng 3 ngày, Chi cục Hải quan cửa khẩu Chi Lăng bắt giữ 2 vụ vận chuyển trái phép "
+        "hàng hóa."
+    )
+    assert facts == []
+
+
+def test_a_branch_then_its_department_after_a_comma() -> None:
+    facts = facts_of(
+        "Quý 1/2021, Chi cục Hải quan cửa khẩu Cốc Nam, Cục Hải quan Lạng Sơn đã làm thủ tục cho 1.000 tờ "
+        "khai, kim ngạch 100 triệu USD, tăng 15% so với kỳ trước."
+    )
+    assert {f.subject for f in facts} == {"chi-cuc:cua-khau-coc-nam"}
+
+
+def test_customs_of_a_province_named_as_a_force() -> None:
+    (mention,) = find_subjects("lực lượng Hải quan Quảng Bình đã phát hiện")
+    assert mention.subject == "cuc:quang-binh"
+
+
+def test_a_fine_on_one_company_and_a_rule_of_fines_are_not_penalty_revenue() -> None:
+    assert facts_of("Năm 2020, UBND tỉnh xử phạt doanh nghiệp 50 triệu đồng và tịch thu hàng vi phạm.") == []
+    assert (
+        facts_of(
+            "Người xuất cảnh không khai hải quan bị phạt tiền từ 1 đến 3 triệu đồng đối với trường hợp tang "
+            "vật vi phạm có trị giá dưới 30 triệu đồng."
+        )
+        == []
+    )

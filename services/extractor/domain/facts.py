@@ -15,6 +15,7 @@ The stages, in reading order:
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import json
 import re
@@ -132,6 +133,7 @@ def bounded_pieces(sentence: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
 @dataclass(slots=True)
 class _State:
     default_year: int
+    default_month: int = 12
     subject: str | None = None
     subject_block: int = -1
     unit_subject: str | None = None
@@ -276,18 +278,24 @@ def _period_for(
     if mentions:
         try:
             current = mentions[-2].resolve(year) if len(mentions) > 1 else state.period
-            return _resolve(mentions[-1], year, current)
+            return _resolve(mentions[-1], year, current, state.default_month)
         except ValueError:
             return None
     return state.period
 
 
 def _resolve(
-    mention: PeriodMention, year: int, current: tuple[date, date | None] | None
+    mention: PeriodMention, year: int, current: tuple[date, date | None] | None, default_month: int = 12
 ) -> tuple[date, date | None]:
-    """A mention's period; "lũy kế" runs from the year's start to the end of the period in force."""
+    """A mention's period; "lũy kế" runs from the year's start to the end of the period in force, and "kỳ 1"
+    is the first half of the month in force (else of the article's month)."""
     if mention.to_current and current is not None and current[1] is not None and current[1].year == year:
         return date(year, 1, 1), current[1]
+    if mention.half_of_current:
+        month = (current[1] or current[0]).month if current is not None else default_month
+        if mention.half_of_current == 1:
+            return date(year, month, 1), date(year, month, 15)
+        return date(year, month, 16), date(year, month, calendar.monthrange(year, month)[1])
     return mention.resolve(year)
 
 
@@ -382,7 +390,9 @@ def _classify_count(
         return None  # tourists a province welcomed, owners of lost luggage: not travellers customs cleared
     if noun != "cases":
         return noun, value
-    if lex.JUST_NOW.search(before) and not lex.PERIOD_WORDS.search(sentence):
+    if (lex.JUST_NOW.search(before) and not lex.PERIOD_WORDS.search(sentence)) or lex.SHORT_WINDOW.search(
+        before
+    ):
         return None  # "vừa phối hợp bắt giữ 2 vụ": news of an incident, not a period's count
     if _is_drug_count(before, after):
         return "sub-type", value  # "chuyên án ma túy ... phát hiện 12 vụ": drug cases only
@@ -744,7 +754,10 @@ def _carry_state(
     if periods:
         with contextlib.suppress(ValueError):
             state.period = _resolve(
-                periods[-1], _year_for(periods[-1].position, state, sentence_years), state.period
+                periods[-1],
+                _year_for(periods[-1].position, state, sentence_years),
+                state.period,
+                state.default_month,
             )
     # A department of the Tổng cục (Cục Điều tra chống buôn lậu...) is the subject of its own sentence; the
     # text goes on about the unit it was talking about before.
@@ -1394,6 +1407,29 @@ def _consistent(summary: Fact, body: Fact) -> bool:
     return False
 
 
+# The country's trade in the years the corpus covers (2014 on) never fell below these per month; a smaller
+# figure read as the country's or the sector's is one industry's, market's or commodity's ("kim ngạch xuất
+# khẩu trên 1 tỷ USD, cây sắn ..."). Figures of earlier years are left alone.
+_COUNTRY_TRADE_FLOOR_PER_MONTH: dict[str, Decimal] = {
+    "export_turnover": Decimal(5 * 10**9),
+    "import_turnover": Decimal(5 * 10**9),
+    "trade_turnover": Decimal(10 * 10**9),
+}
+_FLOOR_FROM_YEAR = 2010
+
+
+def _plausible(fact: Fact) -> bool:
+    floor = _COUNTRY_TRADE_FLOOR_PER_MONTH.get(fact.metric)
+    if floor is None or fact.subject not in ("ca-nuoc", "tong-cuc"):
+        return True
+    if fact.period_start is not None and fact.period_start.year < _FLOOR_FROM_YEAR:
+        return True
+    months = Decimal(1)
+    if fact.period_start is not None and fact.period_end is not None:
+        months = max(Decimal(1), Decimal((fact.period_end - fact.period_start).days + 1) / Decimal("30.4"))
+    return fact.value >= floor * months
+
+
 def _about_customs(article: Article) -> bool:
     """Customs named somewhere, other than as a newspaper's name or in an official's title."""
     return _names_customs("\0".join((article.title, article.lead, *article.blocks)).lower())
@@ -1406,7 +1442,9 @@ def extract_facts(article: Article) -> list[Fact]:
     restate the text, rounded. Lead numbers are kept unless the body states them too.
     """
     published_year = article.published.year if article.published else date.today().year
-    state = _State(default_year=published_year)
+    state = _State(
+        default_year=published_year, default_month=article.published.month if article.published else 12
+    )
     state.customs = bool(
         lex.CUSTOMS_LOWER.search("\0".join((article.title, article.lead, *article.blocks)).lower())
     )
@@ -1447,6 +1485,8 @@ def extract_facts(article: Article) -> list[Fact]:
                 lead_facts.extend(facts)
             else:
                 body.extend(facts)
+    body = [f for f in body if _plausible(f)]
+    lead_facts = [f for f in lead_facts if _plausible(f)]
     kept_lead = [f for f in lead_facts if not any(_consistent(f, b) for b in body)]
     result: list[Fact] = []
     seen: set[tuple[str, ...]] = set()

@@ -157,7 +157,8 @@ CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|\d\s+xe\b|\bgrdp\b|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|\bcây\s+(?!số)[a-zà-ỹđ]|"
+        r"xử\s+phạt\s+(?:doanh\s+nghiệp|công\s+ty|\bdn\b)|đối\s+với\s+trường\s+hợp|phạt\s+tiền\s+từ\s+\d|\d\s+xe\b|\bgrdp\b|"
         r"doanh\s+nghiệp\s+(?:thành\s+phố|tỉnh|trên\s+địa\s+bàn)|hàng\s+hóa\s+và\s+dịch\s+vụ|\bktstq\b|"
         r"(?:doanh\s+nghiệp|\bdn)\b[^.;]{0,80}\bcó\s+kim\s+ngạch|\bcty\b|\bvd\s*:|ví\s+dụ|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
         r"\bbị\s+(?:[^,;.]{1,40}\s)?(?:xử\s+phạt|phạt)\b|vụ\s+việc\s+(?:này|trên)|"
@@ -494,6 +495,11 @@ CONTRIBUTION_BEFORE = re.compile(r"đóng\s+góp(?:\s+(?:thêm|được|số\s+t
 PARENTHESES = re.compile(r"\([^()]*\)")
 
 JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b")
+# A window of days or weeks: the news of a few seizures, not a period's count.
+SHORT_WINDOW = re.compile(
+    r"(?:trong\s+vòng|chỉ\s+trong)\s+(?:\d+|vài|ít)\s+ngày|\d+\s+tuần\s+(?:trở\s+lại\s+đây|qua)",
+    re.IGNORECASE,
+)
 
 # Post-clearance audits (searched on lower-cased text): revenue they bring in is out of scope (contract).
 AUDIT = re.compile(r"kiểm\s+tra\s+sau\s+thông\s+quan|\bktstq\b|\d\s+cuộc\s+kiểm\s+tra")

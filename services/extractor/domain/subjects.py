@@ -66,7 +66,7 @@ CUC_RE = re.compile(
 )
 TONG_CUC_RE = re.compile(
     r"Tổng\s+cục\s+Hải\s+quan|Tổng\s+cục(?!\s+trưởng)|[Tt]oàn\s+[Nn]gành(?:\s+[Hh]ải\s+quan)?|"
-    r"[Nn]gành\s+[Hh]ải\s+quan|[Hh]ải\s+quan\s+Việt\s+Nam|[Ll]ực\s+lượng\s+[Hh]ải\s+quan|"
+    r"[Nn]gành\s+[Hh]ải\s+quan|[Hh]ải\s+quan\s+Việt\s+Nam|[Ll]ực\s+lượng\s+[Hh]ải\s+quan(?!\s+[A-ZĐ])|"
     r"[Cc]ơ\s+quan\s+[Hh]ải\s+quan(?!\s+[A-ZĐ])|\bTCHQ\b"
 )
 COUNTRY_RE = re.compile(r"cả\s+nước|của\s+Việt\s+Nam|Việt\s+Nam\s+(?:đạt|ước)")
@@ -336,7 +336,8 @@ def find_subjects(text: str) -> list[SubjectMention]:
     ]
 
 
-_PARENT_BRACKET = re.compile(r"\s*(?:[(–-]|,?\s*(?:trực\s+)?thuộc|[^,;.()\d]{0,60}\bcủa)\s*$")
+# The parent after a branch: "(Cục Hải quan Y)", "thuộc ...", "của ...", or ", Cục Hải quan Y" right after it.
+_PARENT_BRACKET = re.compile(r"\s*(?:[(–-]|,|,?\s*(?:trực\s+)?thuộc|[^,;.()\d]{0,60}\bcủa)\s*$")
 
 
 def assigner_id(match: re.Match[str], current_place: str | None) -> str | None:
