@@ -22,7 +22,7 @@ from services.common.topics import dlq_topic
 from services.pipeline.processes import hqfacts_argv
 from services.pipeline.runner import settings_env
 from tests.support import isolated_settings, read_topic
-from tests.unit.test_extractor_hostile import article_html, good_page, number_paragraph, raw_page
+from tests.unit.test_extractor_hostile import article_html, dense_revenue_paragraph, good_page, raw_page
 
 pytestmark = pytest.mark.integration
 
@@ -85,7 +85,9 @@ async def test_hostile_pages_are_dead_lettered_and_the_worker_goes_on(tmp_path: 
     # The extractor alone: no database involved.
     settings = isolated_settings(Settings().database_url, "hostile-extractor", extract_budget_seconds=2.0)
     await ensure_topics(settings.kafka_bootstrap, topic_specs(settings))
-    hostile = raw_page(article_html(number_paragraph(100_000)), "https://hddtvn.com/hostile-numbers/")
+    hostile = raw_page(
+        article_html(dense_revenue_paragraph(1_000_000)), "https://hddtvn.com/hostile-numbers/"
+    )
     depth = 100_000
     nested = raw_page(
         article_html("<b>" * depth + "Hải quan thu 5 tỷ đồng." + "</b>" * depth), "https://hddtvn.com/nested/"
