@@ -3,11 +3,13 @@
 Times, in the same run:
   (a) a normal article (tests/fixtures/pages/flatsome_post.html) through the budgeted path, the live agent's
       process pool (services.extractor.pool), median of N (env HQ_BENCH_REPEATS, default 20);
-  (b) the hostile page: one 100 KB paragraph "1 tỷ đồng, 2 tỷ đồng, ..." with no full stop, through the same
-      pool with the budget of HQ_EXTRACT_BUDGET_SECONDS (default 10 s);
-  (c) the next normal article, which pays for the replacement of the killed worker;
-  (d) for scale, the hostile paragraph at small sizes extracted inline, without any budget.
-Prints the times and the ratio (b)/(a); never asserts on wall-clock time.
+  (b) the hostile page of finding 3: one 100 KB paragraph "1 tỷ đồng, 2 tỷ đồng, ..." with no full stop,
+      through the same pool (sentences are read in bounded pieces, so it is read in linear time);
+  (c) a page over the budget HQ_EXTRACT_BUDGET_SECONDS (default 10 s): 2 MB of dense revenue clauses;
+  (d) the next normal article, which pays for the replacement of the killed worker;
+  (e) for scale, the number paragraph at 10 KB, 100 KB and 1 MB extracted inline, without any budget: the
+      time per KB stays flat (it grew with the paragraph's length before the pieces).
+Prints the times and the ratios to (a); never asserts on wall-clock time.
 """
 
 from __future__ import annotations
@@ -42,11 +44,13 @@ def raw_page(body: str, url: str) -> RawPage:
     )
 
 
-def number_page(size_bytes: int) -> RawPage:
-    parts = ["Cục Hải quan Hà Nội thu "]
+def number_page(
+    size_bytes: int, clause: str = "{i} tỷ đồng, ", head: str = "Cục Hải quan Hà Nội thu "
+) -> RawPage:
+    parts = [head]
     size, i = 0, 1
     while size < size_bytes:
-        part = f"{i} tỷ đồng, "
+        part = clause.format(i=i)
         parts.append(part)
         size += len(part.encode())
         i += 1
@@ -73,13 +77,18 @@ async def run() -> None:
     repeats = int(os.environ.get("HQ_BENCH_REPEATS", "20"))
     normal = raw_page(NORMAL.read_text("utf-8"), "https://hddtvn.com/bench-normal/")
     hostile = number_page(100_000)
+    over_budget = number_page(2_000_000, "Cục Hải quan Hà Nội thu ngân sách năm 2020 đạt {i} tỷ đồng, ", "")
 
-    for size in (2_500, 5_000, 10_000):
+    process_page(number_page(1_000))  # warm-up: the first page pays for compiling the cue patterns
+    for size in (10_000, 100_000, 1_000_000):
         page = number_page(size)
         started = time.perf_counter()
         facts = len(process_page(page).facts)
         seconds = time.perf_counter() - started
-        print(f"inline, no budget, {size / 1000:4.1f} KB paragraph: {seconds:7.3f} s  ({facts} facts)")
+        print(
+            f"inline, no budget, {size / 1000:6.0f} KB paragraph: {seconds:7.3f} s "
+            f"({seconds / size * 1e6:.2f} ms/KB, {facts} facts)"
+        )
 
     pool = ExtractionPool.from_settings(settings)
     try:
@@ -92,13 +101,16 @@ async def run() -> None:
         print(f"normal article, budgeted path:        {normal_s:7.4f} s  (median of {repeats})")
         hostile_s, result = await timed_extract(pool, hostile)
         print(f"100 KB number paragraph, budgeted:    {hostile_s:7.3f} s  -> {result}")
+        over_s, over = await timed_extract(pool, over_budget)
+        print(f"2 MB of revenue clauses, budgeted:    {over_s:7.3f} s  -> {over}")
         after_s, after = await timed_extract(pool, normal)
         print(f"next normal article (new worker):     {after_s:7.3f} s  -> {after}")
     finally:
         pool.close()
     print(
-        f"hostile / normal: {hostile_s / normal_s:,.0f}x; bounded by the budget "
-        f"({settings.extract_budget_seconds:g} s, HQ_EXTRACT_BUDGET_SECONDS) plus the worker's replacement"
+        f"number paragraph / normal: {hostile_s / normal_s:,.0f}x; over-budget page / normal: "
+        f"{over_s / normal_s:,.0f}x, bounded by the budget ({settings.extract_budget_seconds:g} s, "
+        "HQ_EXTRACT_BUDGET_SECONDS) plus the worker's replacement"
     )
 
 
