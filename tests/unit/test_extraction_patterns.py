@@ -589,3 +589,25 @@ def test_a_fine_on_one_company_and_a_rule_of_fines_are_not_penalty_revenue() -> 
         )
         == []
     )
+
+
+def test_a_source_named_with_its_information_is_not_the_subject() -> None:
+    facts = facts_of(
+        "Theo thông tin Tổng cục Hải quan vừa công bố, tính hết tháng 10/2020 tổng trị giá xuất khẩu đạt 229 "
+        "tỷ USD, tăng 5% so với cùng kỳ năm trước."
+    )
+    assert {f.subject for f in facts} == {"ca-nuoc"}
+
+
+def test_debt_recovery_and_the_ceiling_of_a_fine_are_not_revenue() -> None:
+    assert facts_of("Năm 2018, số tiền thu hồi và xử lý nợ là 300 tỷ đồng, đạt 50% so với kế hoạch.") == []
+    assert facts_of("Từ ngày 15/10/2020, cơ quan Hải quan có thể phạt tiền đến 100 triệu đồng.") == []
+
+
+def test_a_breakdown_after_gom_and_one_flights_passengers_are_not_totals() -> None:
+    facts = facts_of(
+        "Trong tháng 10/2020, Chi cục Hải quan cửa khẩu Lao Bảo làm thủ tục cho 2.400 tờ khai gồm 1.600 tờ "
+        "khai xuất khẩu và 800 tờ khai nhập khẩu."
+    )
+    assert {f.value for f in facts} == {Decimal(2400)}
+    assert facts_of("Chuyến bay mang số hiệu VN50 có 304 hành khách nhập cảnh lúc 8 giờ năm 2020.") == []

@@ -358,7 +358,7 @@ def _classify_count(
         return "sub-type", value  # a sentence that breaks a total down by kind of case
     if lex.CLAUSE_OUT_OF_SCOPE.search(re.split(r"[,;.]", after[:40], maxsplit=1)[0]):
         return None  # "2.500 DN FDI" (the count's own phrase, not what the sentence goes on to)
-    breakdown = [m.start() for m in re.finditer(r"trong\s+(?:đó|số)", before, re.IGNORECASE)]
+    breakdown = [m.start() for m in re.finditer(r"trong\s+(?:đó|số)|\bgồm\b", before, re.IGNORECASE)]
     if breakdown and _has_number(before[: breakdown[-1]]):
         return None  # "..., trong đó 228 doanh nghiệp trong tỉnh": a part of the total before it
     if lex.COUNT_SUB_AFTER.match(after):
@@ -386,8 +386,8 @@ def _classify_count(
         before[-100:] + after[:50].split(";", 1)[0]
     ):
         return None
-    if noun == "passengers" and not lex.BORDER_CROSSING.search(sentence):
-        return None  # tourists a province welcomed, owners of lost luggage: not travellers customs cleared
+    if noun == "passengers" and (not lex.BORDER_CROSSING.search(sentence) or lex.ONE_FLIGHT.search(before)):
+        return None  # tourists, owners of lost luggage, one flight: not the travellers a unit cleared
     if noun != "cases":
         return noun, value
     if (lex.JUST_NOW.search(before) and not lex.PERIOD_WORDS.search(sentence)) or lex.SHORT_WINDOW.search(

@@ -155,7 +155,7 @@ CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
         r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình|\bchở\b|sản\s+lượng|"
         r"doanh\s+thu|lợi\s+nhuận|giá\s+vốn|hai\s+nước|2\s+nước|song\s+phương|"
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
-        r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|"
+        r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|thu\s+hồi\s+và\s+xử\s+lý\s+nợ|xử\s+lý\s+nợ|phạt\s+tiền\s+(?:đến|tới)\b|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
         r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|\bcây\s+(?!số)[a-zà-ỹđ]|"
         r"xử\s+phạt\s+(?:doanh\s+nghiệp|công\s+ty|\bdn\b)|đối\s+với\s+trường\s+hợp|phạt\s+tiền\s+từ\s+\d|\d\s+xe\b|\bgrdp\b|"
@@ -494,6 +494,8 @@ CONTRIBUTION_BEFORE = re.compile(r"đóng\s+góp(?:\s+(?:thêm|được|số\s+t
 
 PARENTHESES = re.compile(r"\([^()]*\)")
 
+ONE_FLIGHT = re.compile(r"[Cc]huyến\s+bay\s+(?:mang\s+)?số\s+hiệu")
+
 JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b")
 # A window of days or weeks: the news of a few seizures, not a period's count.
 SHORT_WINDOW = re.compile(
@@ -553,7 +555,10 @@ SHARE_OF_TOTAL_AFTER = re.compile(
 
 AFTER_WINDOW_END = re.compile(r";|trong\s+đó|\briêng\b|\btrong\s+khi", re.IGNORECASE)
 
-SOURCE_BEFORE = re.compile(r"(?:theo|dữ\s+liệu|số\s+liệu|thống\s+kê|báo\s+cáo|của|từ)\s*$", re.IGNORECASE)
+SOURCE_BEFORE = re.compile(
+    r"(?:theo|dữ\s+liệu|số\s+liệu|thống\s+kê|báo\s+cáo|của|từ)(?:\s+(?:thông\s+tin|số\s+liệu|thống\s+kê))?\s*$",
+    re.IGNORECASE,
+)
 
 DIFFERENCE_VERB = re.compile(r"tăng|giảm|sụt|thấp\s+hơn|cao\s+hơn|hụt", re.IGNORECASE)
 
