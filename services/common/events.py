@@ -50,6 +50,8 @@ class RawPage(BaseModel):
     body_bytes: int
     truncated: bool = False
     body: str | None = None
+    # When the crawler first saw the URL (in a feed, sitemap or listing): the start of its freshness.
+    discovered_at: datetime | None = None
 
     def encode(self) -> bytes:
         return self.model_dump_json().encode("utf-8")
@@ -158,6 +160,9 @@ class ExtractionEvent(BaseModel):
     content_sha256: str
     fact_ids: tuple[str, ...]
     extracted_at: datetime
+    # Freshness (optional, extractor >= 0.4): when the crawler first saw the page and fetched this version.
+    discovered_at: datetime | None = None
+    fetched_at: datetime | None = None
 
     def encode(self) -> bytes:
         self.check_budgets()

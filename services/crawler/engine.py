@@ -465,6 +465,7 @@ class Crawler:
                 depth=depth,
                 redirects=redirects,
                 seq=-1_000_000_000 + self._seq,
+                discovered_at=utcnow(),
             )
             self._push(hs, row)
         else:
@@ -1002,6 +1003,7 @@ class Crawler:
             body_bytes=result.body_bytes,
             truncated=result.truncated,
             body=None if result.truncated else text,
+            discovered_at=row.discovered_at,
         )
         update = self._done_update(
             row,

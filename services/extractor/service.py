@@ -83,6 +83,8 @@ def process_page(page: RawPage, extractor_version: str = EXTRACTOR_VERSION) -> P
         content_sha256=page.content_sha256,
         fact_ids=tuple(event.fact_id for event in unique),
         extracted_at=datetime.now(UTC),
+        discovered_at=page.discovered_at,
+        fetched_at=page.fetched_at,
     )
     return PageOutcome(facts=unique, extraction=extraction)
 
@@ -102,6 +104,8 @@ def withdrawn(page: RawPage, extractor_version: str = EXTRACTOR_VERSION) -> Page
         content_sha256=page.content_sha256,
         fact_ids=(),
         extracted_at=datetime.now(UTC),
+        discovered_at=page.discovered_at,
+        fetched_at=page.fetched_at,
     )
     return PageOutcome(extraction=extraction)
 

@@ -125,3 +125,27 @@ def publish_next_snapshot(site_url: str) -> dict[str, object]:
     with urllib.request.urlopen(site_url + "/__publish", timeout=10) as resp:
         answer: dict[str, object] = json.loads(resp.read())
     return answer
+
+
+def build_growing_snapshots(
+    workdir: Path, *, base: Sequence[str], added: Sequence[str], first_date: str = "2022-01-01"
+) -> list[Path]:
+    """Snapshots 0..N of a site that gains one post per snapshot (``added[i]`` appears in snapshot i+1),
+    each new post dated after every other so that it tops the feed, the home page and the sitemap."""
+    corpus = shared_dir() / "corpus" / "hddtvn"
+    known = dict(
+        line.split("\t", 1) for line in (corpus / "dates.tsv").read_text("utf-8").splitlines() if "\t" in line
+    )
+    dates = {slug: known[slug] for slug in base if slug in known}
+    dates.update({slug: f"{first_date} {i // 60:02d}:{i % 60:02d}" for i, slug in enumerate(added, start=1)})
+    roots: list[Path] = []
+    for n in range(len(added) + 1):
+        members = [*base, *added[:n]]
+        posts = workdir / f"posts{n}"
+        posts.mkdir(parents=True, exist_ok=True)
+        for slug in members:
+            (posts / f"{slug}.md").write_text((corpus / "posts" / f"{slug}.md").read_text("utf-8"), "utf-8")
+        date_file = workdir / f"dates{n}.tsv"
+        date_file.write_text("".join(f"{s}\t{dates[s]}\n" for s in members if s in dates), "utf-8")
+        roots.append(build_corpus_site(workdir / f"site{n}", posts=posts, dates=date_file))
+    return roots

@@ -23,4 +23,10 @@ BATCH_SECONDS = Histogram(
 BATCH_RECORDS = Histogram(
     "hqfacts_store_batch_records", "Records per batch", buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000)
 )
+PUBLISH_TO_COMMITTED = Histogram(
+    "hqfacts_store_publish_to_committed_seconds",
+    "Freshness: from the crawler's fetch of a page to the commit of its extraction (live traffic; replays "
+    "of pages fetched over an hour ago are left out)",
+    buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 90, 120, 300, 600, 1800, 3600),
+)
 LAG = Gauge("hqfacts_store_lag", "Records behind the high watermark", ["topic", "partition"])

@@ -359,6 +359,10 @@ class SqlStoreRepository:
                 extracted_at=bindparam("b_extracted_at"),
                 fact_count=bindparam("b_fact_count"),
                 last_seen=func.now(),
+                # Freshness: the first sighting is the earliest any crawl reported (LEAST skips NULLs).
+                discovered_at=func.least(articles.c.discovered_at, bindparam("b_discovered_at")),
+                fetched_at=func.coalesce(bindparam("b_fetched_at"), articles.c.fetched_at),
+                committed_at=func.clock_timestamp(),
             )
         )
         rows = [
@@ -370,6 +374,8 @@ class SqlStoreRepository:
                 "b_fact_ids": sorted(set(e.event.fact_ids)),
                 "b_extracted_at": e.event.extracted_at,
                 "b_fact_count": len(set(e.event.fact_ids)),
+                "b_discovered_at": e.event.discovered_at,
+                "b_fetched_at": e.event.fetched_at,
             }
             for e in sorted(extractions, key=lambda e: e.event.article_url)
         ]

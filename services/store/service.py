@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import ParamSpec, Protocol, TypeVar
 
 from services.common.topics import dlq_topic
@@ -94,6 +95,22 @@ class BatchReport:
     seconds: float = 0.0
 
 
+# Extractions of pages fetched longer ago than this are replays or backfills, not live freshness.
+LIVE_HORIZON_SECONDS = 3600.0
+
+
+def _observe_freshness(batch: ClassifiedBatch) -> None:
+    """Publish-to-committed of the batch's extractions, just committed."""
+    now = datetime.now(UTC)
+    for extraction in batch.extractions:
+        fetched = extraction.event.fetched_at
+        if fetched is None or fetched.tzinfo is None:
+            continue
+        age = (now - fetched).total_seconds()
+        if 0 <= age <= LIVE_HORIZON_SECONDS:
+            metrics.PUBLISH_TO_COMMITTED.observe(age)
+
+
 class StoreService:
     def __init__(
         self,
@@ -147,6 +164,7 @@ class StoreService:
             await self._dead_letter(batch.dead_letters, sent)
             outcome = await self._retrying(self.repository.apply_batch, batch, self.consumer_group, dlq_topic)
         report.outcome = report.outcome + outcome
+        _observe_freshness(batch)
         report.dead_letters += len(batch.dead_letters)
         report.tombstones_skipped += batch.tombstones_skipped
         report.duplicates += batch.duplicates

@@ -44,6 +44,11 @@ articles = Table(
     Column("fact_count", Integer),
     Column("first_seen", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("last_seen", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Freshness (revision 0005): first seen by the crawler (in a feed, sitemap or listing; the earliest),
+    # the fetch of the version the latest extraction read, and when the store committed that extraction.
+    Column("discovered_at", DateTime(timezone=True)),
+    Column("fetched_at", DateTime(timezone=True)),
+    Column("committed_at", DateTime(timezone=True)),
 )
 
 # One row per fact_id ever stored. Retired facts keep their row (retired_at set) so their version keeps

@@ -28,6 +28,7 @@ from services.common.settings import Settings
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
 from services.pipeline.runner import settings_env
 from services.pipeline.site import LiveSite, build_live_snapshots, publish_next_snapshot, serve_corpus_site
+from services.store.tables import articles
 from services.store.tables import facts as facts_table
 from tests.support import read_topic
 
@@ -196,6 +197,20 @@ def test_new_edited_and_deleted_posts_reach_the_facts(
             )
             deleted_ids = {r["fact_id"] for r in after[DELETED]}
             assert deleted_ids == {r["fact_id"] for r in before[DELETED]}
+
+            # Freshness per article: first seen by the crawler <= fetched <= committed.
+            engine = make_engine(db)
+            try:
+                with engine.connect() as conn:
+                    row = (
+                        conn.execute(select(articles).where(articles.c.url == site + f"/{NEW}/"))
+                        .mappings()
+                        .one()
+                    )
+            finally:
+                engine.dispose()
+            assert row["discovered_at"] <= row["fetched_at"] <= row["committed_at"], row
+            assert (row["committed_at"] - row["fetched_at"]).total_seconds() < FRESH_WITHIN_S
 
             # Tombstones on the facts topic for every retired fact.
             def tombstoned() -> bool:

@@ -60,6 +60,7 @@ class UrlRow:
     last_modified: str | None = None
     content_sha256: str | None = None
     seq: int = 0  # ordering inside one priority: the DB id, or a local counter for new URLs
+    discovered_at: datetime | None = None  # first seen (freshness: published pages carry it downstream)
 
 
 def _url_row_columns() -> list[sa.ColumnElement[Any]]:
@@ -77,6 +78,7 @@ def _url_row_columns() -> list[sa.ColumnElement[Any]]:
         c.etag,
         c.last_modified,
         c.content_sha256,
+        c.discovered_at,
     ]
 
 
@@ -95,6 +97,7 @@ def _url_row(r: Any) -> UrlRow:
         last_modified=r.last_modified,
         content_sha256=r.content_sha256,
         seq=r.id,
+        discovered_at=r.discovered_at,
     )
 
 
