@@ -238,3 +238,13 @@ def test_new_edited_and_deleted_posts_reach_the_facts(
         # 3. SIGTERM: the crawler, the extractor and the store all stopped cleanly.
         assert code == 0, tail("live")
         assert b"stopped cleanly" in (tmp_path / "live.out").read_bytes(), tail("live")
+
+        # 4. A restart on the same state: --until-idle returns (tombstones included, everything is
+        # committed) and changes nothing: the withdrawal is not repeated, the facts stay as they are.
+        settled = facts_of(db, site)
+        again = run("again", "--until-idle")
+        try:
+            assert again.wait(timeout=300) == 0, tail("again")
+        finally:
+            again.kill() if again.poll() is None else None
+        assert facts_of(db, site) == settled
