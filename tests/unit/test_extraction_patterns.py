@@ -611,3 +611,15 @@ def test_a_breakdown_after_gom_and_one_flights_passengers_are_not_totals() -> No
     )
     assert {f.value for f in facts} == {Decimal(2400)}
     assert facts_of("Chuyến bay mang số hiệu VN50 có 304 hành khách nhập cảnh lúc 8 giờ năm 2020.") == []
+
+
+def test_two_zones_named_together_and_a_capital_cuc_name_one_branch() -> None:
+    def subjects(text: str) -> list[str]:
+        return [m.subject for m in find_subjects(text)]
+
+    assert subjects("Chi cục Hải quan KCX và KCN với 36.000 tờ khai") == ["chi-cuc:kcx-va-kcn"]
+    assert subjects("Chi cục Hải quan KCX&KCN thu") == ["chi-cuc:kcx-va-kcn"]
+    assert subjects("Chi Cục Hải quan cửa khẩu cảng Cái Lân với 3.000 tờ khai") == [
+        "chi-cuc:cua-khau-cang-cai-lan"
+    ]
+    assert subjects("Chi cục Hải quan Bắc Ninh và Cục Hải quan Hà Nội") == ["chi-cuc:bac-ninh", "cuc:ha-noi"]

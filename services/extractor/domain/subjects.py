@@ -25,7 +25,7 @@ _PLACE_ALIASES: dict[str, str] = {
 
 def fold(text: str) -> str:
     """ASCII, lower case, words joined by '-': "Bà Rịa – Vũng Tàu" -> "ba-ria-vung-tau"."""
-    text = text.replace("đ", "d").replace("Đ", "D")
+    text = text.replace("đ", "d").replace("Đ", "D").replace("&", " va ")  # "KCX&KCN" -> kcx-va-kcn
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_ALNUM.sub("-", text.lower()).strip("-")
@@ -52,9 +52,12 @@ _BRANCH_WORDS = (
     r"đầu|tư|kinh|biên|giới|chuyển|phát|nhanh|ngoài|cụm|chính|phụ|thuộc|kiểm|soát|hóa|hoá|cao|dầu|khí|gia"
 )
 # A dash glued to a word ends the name ("... cảng Hòn Gai- đơn vị có số thu ...").
-_BRANCH_NAME = rf"(?:(?:{_BRANCH_WORDS}|{_CAP}|\d+|[IVX]+)(?:\s+|$|(?=[,.;:)(–-]))){{1,12}}"
+# "KCX và KCN", "KCX&KCN": two zones named together are one branch's name.
+_JOINED_NAME = rf"và(?=\s+(?!Cục|Chi|Tổng|Hải|HQ|Bộ|UBND|Ủy){_CAP})"
+_BRANCH_TOKEN = rf"(?:{_BRANCH_WORDS}|{_CAP}(?:&{_CAP})?|{_JOINED_NAME}|\d+|[IVX]+)"
+_BRANCH_NAME = rf"(?:{_BRANCH_TOKEN}(?:\s+|$|(?=[,.;:)(–-]))){{1,12}}"
 
-CHI_CUC_RE = re.compile(rf"Chi\s+cục\s+(?:Hải\s+quan|HQ)\s+(?P<name>{_BRANCH_NAME})")
+CHI_CUC_RE = re.compile(rf"Chi\s+[Cc]ục\s+(?:Hải\s+quan|HQ)\s+(?P<name>{_BRANCH_NAME})")
 # "tại chi cục Đức Hoà": a customs branch named by its place alone, in a text about customs. Other
 # agencies' branches (Chi cục Thuế, Kiểm lâm, Quản lý thị trường...) are left out by their first word.
 CHI_CUC_BARE_RE = re.compile(
