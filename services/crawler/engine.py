@@ -280,6 +280,8 @@ class Crawler:
         await asyncio.to_thread(self.store.start_run, self.cfg.seeds, utcnow())
         await self._load_known()
         await self._recover()
+        latest_poll = utcnow() + timedelta(seconds=self.cfg.poll.max_seconds)
+        await asyncio.to_thread(self.store.clamp_polls, latest_poll, POLL_PRIORITY)
         requeued = await asyncio.to_thread(self.store.requeue_due, utcnow(), everything=self.cfg.recrawl)
         if requeued:
             log.info("revisiting done pages", extra={"requeued": requeued})

@@ -163,3 +163,48 @@ def test_new_edited_and_deleted_posts_are_published_after_a_poll(live: LiveSite,
         # SIGTERM: a clean stop.
         lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
         assert any(line.get("msg") == "crawl finished" for line in lines)
+
+
+def test_poll_rows_are_clamped_taken_when_due_and_requeued_first() -> None:
+    """The state's poll operations on the real database: a poll scheduled too late (crash recovery gave it
+    a feed's 6 h) is brought forward; a due poll is taken once; a changed page is requeued first."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.crawler.adapters.state import Batch, NewUrl, UrlUpdate
+    from services.crawler.domain.freshness import FRESH_PRIORITY, POLL_PRIORITY
+
+    engine = make_engine(SETTINGS.database_url)
+    store = StateStore(engine, f"test-live-state-{uuid.uuid4().hex[:10]}")
+    feed, post = "https://x.test/feed/", "https://x.test/a-post/"
+    now = datetime.now(UTC)
+    try:
+        store.write(
+            Batch(
+                new_urls=[
+                    NewUrl(feed, "x.test", "feed", "", POLL_PRIORITY, 1),
+                    NewUrl(post, "x.test", "article", "", 3, 2),
+                ]
+            )
+        )
+        store.write(
+            Batch(
+                updates=[
+                    UrlUpdate(feed, "done", "feed", 0, now + timedelta(hours=6), 200, None, etag='"f"'),
+                    UrlUpdate(post, "done", "article", 0, now + timedelta(days=30), 200, None, etag='"p"'),
+                ]
+            )
+        )
+        assert store.take_due_polls(now + timedelta(seconds=5), POLL_PRIORITY) == []
+        assert store.clamp_polls(now + timedelta(seconds=2), POLL_PRIORITY) == 1
+        taken = store.take_due_polls(now + timedelta(seconds=5), POLL_PRIORITY)
+        assert [(r.url, r.etag, r.priority) for r in taken] == [(feed, '"f"', POLL_PRIORITY)]
+        assert store.take_due_polls(now + timedelta(seconds=5), POLL_PRIORITY) == []  # taken once
+        # Requeued by a poll: first in the frontier, validators kept for the conditional GET.
+        rows = store.requeue_urls([post, "https://x.test/unknown/"], FRESH_PRIORITY)
+        assert [(r.url, r.etag) for r in rows] == [(post, '"p"')]
+        first, _ = store.load_queued("x.test", 10, now + timedelta(seconds=5))
+        assert [r.url for r in first] == [feed, post]  # priority -2, then -1
+        assert {p["url"] for p in store.status()["polls"]} == {feed}
+    finally:
+        store.reset()
+        engine.dispose()

@@ -277,6 +277,23 @@ class StateStore:
             ).all()
         return [_url_row(r) for r in rows]
 
+    def clamp_polls(self, latest: datetime, poll_priority: int) -> int:
+        """Poll targets due later than ``latest`` (an earlier run's longer interval, a crash recovery that
+        scheduled one like any feed) are due at ``latest``."""
+        c = crawl_urls.c
+        with self.engine.begin() as conn:
+            n = conn.execute(
+                sa.update(crawl_urls)
+                .where(
+                    c.crawl == self.crawl,
+                    c.state == "done",
+                    c.priority == poll_priority,
+                    c.next_at > latest,
+                )
+                .values(next_at=latest)
+            ).rowcount
+        return int(n or 0)
+
     def requeue_urls(self, urls: Sequence[str], priority: int) -> list[UrlRow]:
         """Done pages to look at again now (a poll saw them change or vanish), first in the frontier."""
         c = crawl_urls.c
