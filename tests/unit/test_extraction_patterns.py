@@ -623,3 +623,55 @@ def test_two_zones_named_together_and_a_capital_cuc_name_one_branch() -> None:
         "chi-cuc:cua-khau-cang-cai-lan"
     ]
     assert subjects("Chi cục Hải quan Bắc Ninh và Cục Hải quan Hà Nội") == ["chi-cuc:bac-ninh", "cuc:ha-noi"]
+
+
+def test_other_auditors_and_joint_stations_are_not_customs() -> None:
+    assert (
+        facts_of("Năm 2018, KTNN đã kiến nghị xử lý tài chính 89.600 tỷ đồng, thu về NSNN 20.518 tỷ đồng.")
+        == []
+    )
+    assert (
+        facts_of(
+            "Từ 1/1 đến 15/11/2020, Trạm Kiểm soát liên hợp Km20 đã phát hiện, xử lý 60 vụ, tổng trị giá "
+            "hàng hóa vi phạm hơn 4,3 tỷ đồng."
+        )
+        == []
+    )
+
+
+def test_the_export_and_import_parts_of_a_declaration_total() -> None:
+    facts = facts_of(
+        "Tháng 8/2020, Cục Hải quan Hải Phòng làm thủ tục cho 150.000 tờ khai. Trong đó, 85.000 tờ khai nhập "
+        "khẩu và 65.000 tờ khai xuất khẩu."
+    )
+    assert {f.value for f in facts} == {Decimal(150000)}
+
+
+def test_a_supposition_is_not_an_estimate_but_a_contrast_of_two_years_is_read() -> None:
+    assert (
+        facts_of(
+            "Theo tính toán, nếu 2 tháng cuối năm 2020 Việt Nam duy trì đà này thì quy mô cả năm có thể đạt "
+            "xấp xỉ 540 tỷ USD."
+        )
+        == []
+    )
+    facts = facts_of(
+        "Cụ thể, nếu năm 2019 Cục Hải quan Gia Lai xử lý vi phạm hành chính 85 vụ thì trong 10 tháng năm "
+        "2020 có đến 198 vụ vi phạm hành chính."
+    )
+    assert {f.value for f in facts} == {Decimal(85), Decimal(198)}
+
+
+def test_an_amount_named_as_the_budget_estimate_is_a_target() -> None:
+    (fact,) = facts_of(
+        "Cụ thể là hoàn thành nhiệm vụ thu ngân sách năm 2021 của Cục Hải quan Bình Phước là 1.200 tỷ đồng "
+        "theo dự toán Bộ Tài chính giao."
+    )
+    assert (fact.kind, fact.target_type) == ("target", "du-toan")
+
+
+def test_the_world_is_not_the_country() -> None:
+    assert (
+        facts_of("Theo một trung tâm quốc tế, kim ngạch XK của 44 quốc gia đến hết tháng 7/2020 giảm 12,4%.")
+        == []
+    )

@@ -555,9 +555,9 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     sub_scope = lex.SUB_SCOPE.search(sentence) if _may_have_sub_scope(sentence) else None
     sub_scope_at = sub_scope.start() if sub_scope else None
     # "Nếu ... thì sẽ ...", and "Điển hình, ..." (an example case told after a total): no figure of a period.
-    hypothetical = ("sẽ" in sentence and lex.HYPOTHETICAL.search(sentence) is not None) or bool(
-        lex.EXAMPLE_OPENING.match(sentence)
-    )
+    hypothetical = (
+        ("sẽ" in sentence or "thể" in sentence) and lex.HYPOTHETICAL.search(sentence) is not None
+    ) or bool(lex.EXAMPLE_OPENING.match(sentence))
     estimated = lex.ESTIMATE_OPENING.match(sentence) is not None or (
         state.estimate_sentence == state.sentence_index - 1
         and lex.DERIVED_OPENING.match(sentence) is not None

@@ -157,7 +157,7 @@ CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|thu\s+hồi\s+và\s+xử\s+lý\s+nợ|xử\s+lý\s+nợ|phạt\s+tiền\s+(?:đến|tới)\b|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|\bcây\s+(?!số)[a-zà-ỹđ]|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|(?:của|tại)\s+(?:\d+\s+)?(?:quốc\s+gia|nền\s+kinh\s+tế)\b|\bcây\s+(?!số)[a-zà-ỹđ]|"
         r"xử\s+phạt\s+(?:doanh\s+nghiệp|công\s+ty|\bdn\b)|đối\s+với\s+trường\s+hợp|phạt\s+tiền\s+từ\s+\d|\d\s+xe\b|\bgrdp\b|"
         r"doanh\s+nghiệp\s+(?:thành\s+phố|tỉnh|trên\s+địa\s+bàn)|hàng\s+hóa\s+và\s+dịch\s+vụ|\bktstq\b|"
         r"(?:doanh\s+nghiệp|\bdn)\b[^.;]{0,80}\bcó\s+kim\s+ngạch|\bcty\b|\bvd\s*:|ví\s+dụ|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
@@ -268,7 +268,9 @@ ESTIMATE = re.compile(r"\bước\b|dự\s+kiến|có\s+thể\s+đạt|\bước\s
 RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
 
 HYPOTHETICAL = re.compile(
-    r"\b[Nn]ếu\b[^.;]*\bsẽ\b|(?:đến|tới)\s+(?:năm\s+)?20[3-9]\d\b[^.;]*\bsẽ\b"  # "đến 2030 ... sẽ tăng 6%"
+    # "nếu ... thì ... có thể đạt": a supposition ("nếu năm 2019 chỉ có 85 vụ thì năm 2020 có 198 vụ" is not)
+    r"\b[Nn]ếu\b[^.;]*\b(?:sẽ|có\s+thể)\b|"
+    r"(?:đến|tới)\s+(?:năm\s+)?20[3-9]\d\b[^.;]*\bsẽ\b"  # "đến 2030 ... sẽ tăng 6%"
 )
 
 TARGET_CUE = re.compile(
@@ -276,7 +278,8 @@ TARGET_CUE = re.compile(
     re.IGNORECASE,
 )
 
-TARGET_AFTER = re.compile(r"^\s*\)?\s*(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)", re.IGNORECASE)
+# "(...) chỉ tiêu", "1.170 tỷ đồng theo dự toán Bộ Tài chính giao": the amount is the target.
+TARGET_AFTER = re.compile(r"^\s*\)?\s*(?:theo\s+)?(?:chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)", re.IGNORECASE)
 
 TARGET_TYPES = re.compile(
     r"(?P<phan>chỉ\s+tiêu\s+phấn\s+đấu|mục\s+tiêu\s+phấn\s+đấu|phấn\s+đấu)"
@@ -403,7 +406,9 @@ BORDER_CROSSING = re.compile(
 
 COUNT_SUB_AFTER = re.compile(
     r"[^,;.]{0,70}?(?:qua\s+cảng|qua\s+cầu|lối\s+mở|trong\s+tỉnh|ngoài\s+tỉnh|trong\s+tổng\s+số|mới\b|"
-    r"tham\s+dự|tọa\s+đàm|hội\s+nghị|điển\s+hình|nêu\s+trên|\bnày\b)",
+    r"tham\s+dự|tọa\s+đàm|hội\s+nghị|điển\s+hình|nêu\s+trên|\bnày\b)"
+    # "69.011 tờ khai xuất khẩu": the export part of a declaration total; "1 tờ khai trị giá ...": one of them
+    r"|\s*(?:bộ\s+)?tờ\s+khai\s+(?:hải\s+quan\s+)?(?:xuất\s+khẩu|nhập\s+khẩu|(?:\d+\s+)?trị\s+giá)",
     re.IGNORECASE,
 )
 

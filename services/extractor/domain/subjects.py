@@ -173,10 +173,11 @@ _PERSON_NAME = re.compile(
     r"Trương|Tạ|Lâm|Quách|Kiều|Triệu|Đoàn|Vương|Tôn|Thân|La|Mạc)\s+[A-ZĐÀ-Ỹ])"
 )
 _SUBJECT_HINT = re.compile(
-    r"[Hh]ải\s+quan|\bHQ\b|[Cc]ục|[Nn]gành|TCHQ|cả\s+nước|Việt\s+Nam|[Cc]ảnh\s+sát|[Bb]iên\s+phòng"
+    r"[Hh]ải\s+quan|\bHQ\b|[Cc]ục|[Nn]gành|TCHQ|cả\s+nước|Việt\s+Nam|[Cc]ảnh\s+sát|[Bb]iên\s+phòng|"
+    r"KTNN|[Kk]iểm\s+toán|Trạm"
 )
 # Substrings one of which every hint holds (besides "ục" and "ải"/"HQ", checked on their own).
-_HINT_WORDS = ("gành", "TCHQ", "nước", "Việt", "ảnh", "iên")
+_HINT_WORDS = ("gành", "TCHQ", "nước", "Việt", "ảnh", "iên", "KTNN", "toán", "Trạm")
 _NUMBERED_NAME = re.compile(r".*?(?:\b(?:khu\s+vực|KV)\s*(?:\d+|[IVX]+)|\s\d+)(?=\s|$)")
 UNRESOLVED_PLACE = "place:"
 OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figures are not scored
@@ -186,6 +187,7 @@ OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figure
 # the whole sector, so they stay outside with the other agencies.
 TONG_CUC_DEPARTMENT_RE = re.compile(r"Cục\s+(?P<name>Điều\s+tra\s+chống\s+buôn\s+lậu)")
 OTHER_DEPARTMENT_RE = re.compile(
+    r"Kiểm\s+toán\s+[Nn]hà\s+nước|\bKTNN\b|Trạm\s+[Kk]iểm\s+soát\s+liên\s+hợp|"
     r"Cục\s+Kiểm\s+tra\s+sau\s+thông\s+quan|Cục\s+Quản\s+lý\s+rủi\s+ro|"
     r"Cục\s+Thuế\s+(?:XNK|xuất\s+nhập\s+khẩu)|Cục\s+Giám\s+sát\s+quản\s+lý|Cục\s+Thuế\b|Tổng\s+cục\s+Thuế|"
     r"Cục\s+Cảnh\s+sát|Cảnh\s+sát\s+biển|Bộ\s+đội\s+Biên\s+phòng|Tổng\s+cục\s+Quản\s+lý\s+thị\s+trường|"
@@ -254,7 +256,7 @@ def find_subjects(text: str) -> list[SubjectMention]:
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    if cuc or "Cảnh" in text or "Bộ" in text:
+    if cuc or "Cảnh" in text or "Bộ" in text or "KTNN" in text or "toán" in text or "Trạm" in text:
         for match in OTHER_DEPARTMENT_RE.finditer(text):
             found.append(SubjectMention(OTHER_UNIT, match.start(), match.end()))
             taken.append((match.start(), match.end()))
