@@ -129,6 +129,7 @@ class Stats:
             "queued": max(0, self.queued_at_start + self.discovered - self.finalized),
             "parked": self.parked,
             "not_modified": self.not_modified,
+            "withdrawn": self.gone,
             "errors": self.errors,
             "bytes": self.bytes,
             "rate": round(self.fetched / elapsed, 1),
