@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from services.common.cli_errors import confirm_plan, yes_option
 from services.common.db import make_engine
 from services.common.observability import configure_logging, start_health_server
 from services.crawler.adapters.fetcher import Fetcher
@@ -167,12 +168,19 @@ def crawl_status_command(state_name: str, as_json: bool) -> None:
 
 @click.command("crawl-reset")
 @click.option("--state-name", envvar="HQ_CRAWL_STATE", required=True, help=_STATE_HELP)
-def crawl_reset_command(state_name: str) -> None:
+@yes_option
+def crawl_reset_command(state_name: str, yes: bool) -> None:
     """Delete a crawl state (frontier, seen set, checkpoints): the next crawl starts fresh."""
     settings = CrawlerSettings()
     engine = make_engine(settings.database_url)
     try:
-        n = StateStore(engine, state_name).reset()
+        store = StateStore(engine, state_name)
+        known = store.status()["urls"]
+        confirm_plan(
+            f"will delete crawl state {state_name!r}: {known} URLs (frontier, seen set) and its checkpoints",
+            yes=yes,
+        )
+        n = store.reset()
     finally:
         engine.dispose()
     click.echo(f"crawl state {state_name!r} reset ({n} URLs forgotten)")

@@ -127,19 +127,95 @@ def eval_command(
         )
 
 
+def read_page(data: bytes, name: str) -> str:
+    """A saved page as text: decoded with its own ``<meta charset>`` (or XML declaration), else UTF-8.
+
+    A page that is not valid in the charset it implies is still read, its bad bytes replaced, with a
+    warning on stderr; a binary file (NUL bytes) is refused."""
+    from services.crawler.domain.parse import decode_document, sniff_charset
+
+    if b"\x00" in data[:4096]:
+        raise click.ClickException(f"{name}: a binary file, not an HTML page")
+    charset = sniff_charset(None, data)
+    text, used = decode_document(data, charset)
+    try:
+        data.removeprefix(b"\xef\xbb\xbf").decode(used)
+    except (UnicodeError, LookupError):
+        click.echo(
+            f"warning: {name}: not valid {used} (its charset, else UTF-8): bad bytes replaced", err=True
+        )
+    return text
+
+
+def _fact_row(fact: Fact, article_url: str) -> dict[str, object]:
+    return {
+        "subject": fact.subject,
+        "metric": fact.metric,
+        "kind": fact.kind,
+        "value": fact.value,
+        "unit": fact.unit,
+        "bound": fact.bound,
+        "period_start": fact.period_start,
+        "period_end": fact.period_end,
+        "target_type": fact.target_type,
+        "assigned_by": fact.assigned_by,
+        "article_url": article_url.removesuffix("/index.html"),  # a saved page is named by its folder
+    }
+
+
 @click.command("extract")
-@click.argument("html_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--url", default=None, help="the page's canonical URL (default: file URI)")
-def extract_command(html_file: Path, url: str | None) -> None:
-    """Print the facts of one saved article page, one JSON object a line."""
+@click.argument("html_files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--url", default=None, help="the page's canonical URL (default: file URI); one page only")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "table"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one fact contract a line; table: a table to read",
+)
+def extract_command(html_files: tuple[str, ...], url: str | None, fmt: str) -> None:
+    """Print the facts of saved article pages (files, or - for stdin).
+
+    One JSON object a line (the fact contract), or a table with --format table. Each page is decoded with
+    the charset it declares (UTF-8 if none). A page that cannot be read or is not an article is reported on
+    stderr and the others are still extracted; the exit status is then 1."""
+    if url is not None and len(html_files) > 1:
+        raise click.UsageError("--url names one page: give it with one file only")
     parse = html_parser()
     if parse is None:
         raise click.ClickException("services.extractor.domain.html_article is not available yet")
-    article = parse(html_file.read_text(encoding="utf-8"), url or html_file.resolve().as_uri())
-    if article is None:
-        raise click.ClickException(f"{html_file} is not an article page")
-    for fact in extract_facts(article):
-        sys.stdout.write(json.dumps(fact.to_contract(), ensure_ascii=False) + "\n")
+    failed = 0
+    rows: list[dict[str, object]] = []
+    for name in html_files:
+        try:
+            if name == "-":
+                data, page_url = click.get_binary_stream("stdin").read(), url or "stdin:"
+            else:
+                path = Path(name)
+                data, page_url = path.read_bytes(), url or path.resolve().as_uri()
+            article = parse(read_page(data, name), page_url)
+            if article is None:
+                raise click.ClickException(f"{name}: not an article page")
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            failed += 1
+            continue
+        except OSError as exc:
+            click.echo(f"error: {name}: {exc.strerror or exc}", err=True)
+            failed += 1
+            continue
+        for fact in extract_facts(article):
+            if fmt == "jsonl":
+                sys.stdout.write(json.dumps(fact.to_contract(), ensure_ascii=False) + "\n")
+            else:
+                rows.append(_fact_row(fact, page_url))
+    if fmt == "table":
+        from services.store.cli import render_table
+
+        click.echo(render_table(rows) + f"\n\n{len(rows)} fact(s)" if rows else "no facts")
+    if failed:
+        raise SystemExit(1)
 
 
 COMMANDS: list[click.Command] = [eval_command, extract_command]

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from services.common.cli_errors import IsoDateTime
 from services.common.db import make_engine
 from services.common.observability import configure_logging
 from services.common.settings import Settings
@@ -190,9 +191,10 @@ def run_command(
 @click.option("--from-beginning", "from_beginning", is_flag=True, help="Replay the whole raw topic.")
 @click.option(
     "--since",
-    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    type=IsoDateTime(),
     default=None,
-    help="Replay raw events published since this time (UTC unless an offset is given).",
+    help="Replay raw events published since this ISO 8601 time, e.g. 2026-11-01 or "
+    "2026-11-01T08:00:00+07:00 (UTC unless an offset is given).",
 )
 @click.option("--group", default=None, help="Consumer group of the replay (default: a fresh one).")
 @click.option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -12,8 +13,9 @@ from typing import Any
 
 import click
 
+from services.common.cli_errors import CliError, confirm_plan, quiet_client_logs, yes_option
 from services.common.db import make_engine
-from services.common.facts import format_decimal
+from services.common.facts import KINDS, KNOWN_METRICS, format_decimal
 from services.common.observability import configure_logging
 from services.common.settings import Settings
 from services.store.domain import StorePolicy
@@ -27,14 +29,53 @@ def _settings() -> Settings:
 
 @click.command("migrate")
 @click.argument("revision", required=False)
-@click.option("--down", "downgrade", is_flag=True, help="Downgrade to REVISION (default: one step back, -1).")
-def migrate_command(revision: str | None, downgrade: bool) -> None:
+@click.option(
+    "--down",
+    "downgrade",
+    is_flag=True,
+    help="Downgrade to REVISION (default: one step back, -1). Drops what the undone migrations made: "
+    "says what and needs --yes.",
+)
+@yes_option
+def migrate_command(revision: str | None, downgrade: bool, yes: bool) -> None:
     """Upgrade the database to REVISION (default head), under an advisory lock."""
     from services.store.migrate import migrate
 
     settings = _settings()
-    reached = migrate(settings.database_url, revision or ("-1" if downgrade else "head"), downgrade=downgrade)
+    target = revision or ("-1" if downgrade else "head")
+    if downgrade:
+        confirm_plan(_downgrade_plan(settings.database_url, target), yes=yes)
+    reached = migrate(settings.database_url, target, downgrade=downgrade)
     click.echo(f"database at revision {reached or '(base)'}")
+
+
+def _downgrade_plan(database_url: str, target: str) -> str:
+    """What ``migrate --down TARGET`` will undo, newest first, with each migration's own description."""
+    from alembic.script import Script, ScriptDirectory
+    from sqlalchemy.engine import make_url
+
+    from services.store.migrate import alembic_config, current_revision
+
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    current = current_revision(database_url)
+    steps = int(target[1:]) if target.startswith("-") and target[1:].isdigit() else None
+    if steps is None and target != "base":
+        try:
+            script.get_revision(target)
+        except Exception as exc:  # alembic's errors for unknown or ambiguous revisions vary by version
+            raise click.BadParameter(f"no migration {target!r}", param_hint="REVISION") from exc
+    undone: list[Script] = []
+    rev = script.get_revision(current) if current else None
+    while rev is not None and rev.revision != target and (steps is None or len(undone) < steps):
+        undone.append(rev)
+        down = rev.down_revision
+        rev = script.get_revision(down) if isinstance(down, str) else None
+    where = make_url(database_url).render_as_string(hide_password=True)
+    if not undone:
+        return f"the database {where} is at {current or '(base)'}: nothing to undo for {target!r}"
+    lines = [f"will downgrade the database {where} from {current}, undoing (data in dropped tables is lost):"]
+    lines += [f"  {r.revision}: {' '.join((r.doc or '').split())[:150]}" for r in undone]
+    return "\n".join(lines)
 
 
 @click.command("store")
@@ -117,12 +158,92 @@ def render_table(rows: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+_FACTS_FORMATS = ("table", "jsonl", "csv")
+
+
+def _check_metric(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and value not in KNOWN_METRICS:
+        raise click.BadParameter(
+            f"unknown metric id {value!r}; known ids: {', '.join(sorted(KNOWN_METRICS))}"
+        )
+    return value
+
+
+def _like_literal(text: str) -> str:
+    """``text`` matched literally by LIKE (its own % and _ are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def facts_query(
+    *,
+    subject: str | None = None,
+    metric: str | None = None,
+    kind: str | None = None,
+    year: int | None = None,
+    article: str | None = None,
+    extractor_version: str | None = None,
+    min_confidence: float | None = None,
+    limit: int | None = None,
+) -> Any:
+    """The active facts matching every given filter (see ``hqfacts facts --help``)."""
+    from sqlalchemy import and_, func, or_
+
+    from services.store.repository import active_facts_query
+    from services.store.tables import facts
+
+    query = active_facts_query(min_confidence=min_confidence)
+    c = facts.c
+    if subject:
+        if subject.endswith("*"):  # a prefix: cuc:* is every department
+            query = query.where(c.subject.like(_like_literal(subject[:-1]) + "%", escape="\\"))
+        else:
+            query = query.where(c.subject == subject)
+    if metric:
+        query = query.where(c.metric == metric)
+    if kind:
+        query = query.where(c.kind == kind)
+    if year is not None:
+        # The period touches the year; a fact with one end only is taken at that end.
+        start, end = func.coalesce(c.period_start, c.period_end), func.coalesce(c.period_end, c.period_start)
+        query = query.where(and_(start <= date(year, 12, 31), end >= date(year, 1, 1)))
+    if article:
+        if "://" in article:
+            url = article.rstrip("/")
+            query = query.where(or_(c.article_url == url, c.article_url == url + "/"))
+        else:  # a slug: the last path segment of the article's URL
+            slug = _like_literal(article.strip("/"))
+            query = query.where(
+                or_(
+                    c.article_url.like("%/" + slug, escape="\\"),
+                    c.article_url.like("%/" + slug + "/", escape="\\"),
+                )
+            )
+    if extractor_version:
+        query = query.where(c.extractor_version == extractor_version)
+    if limit is not None:
+        query = query.limit(limit)
+    return query
+
+
+def _json_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in row.items() if k != "extractor_version_key"}
+
+
 @click.command("facts")
-@click.option("--subject", help="Only this subject, e.g. tong-cuc or cuc:ha-noi.")
-@click.option("--metric", help="Only this metric id, e.g. budget_revenue.")
-@click.option("--article", help="Only facts of this article URL.")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
-@click.option("--limit", type=int, default=None, help="At most N facts.")
+@click.option(
+    "--subject", help="Only this subject, e.g. tong-cuc or cuc:ha-noi; a trailing * is a prefix (cuc:*)."
+)
+@click.option("--metric", callback=_check_metric, help="Only this metric id, e.g. budget_revenue.")
+@click.option("--kind", type=click.Choice(sorted(KINDS)), default=None, help="Only this kind of figure.")
+@click.option(
+    "--year", type=click.IntRange(1900, 2999), default=None, help="Only facts whose period touches this year."
+)
+@click.option("--article", help="Only facts of this article: its URL or its slug (the URL's last segment).")
+@click.option(
+    "--extractor-version", default=None, help="Only facts read by this extractor version, e.g. 0.4.0."
+)
+@click.option("--format", "fmt", type=click.Choice(_FACTS_FORMATS), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N facts.")
 @click.option(
     "--min-confidence",
     type=click.FloatRange(0, 1),
@@ -132,32 +253,45 @@ def render_table(rows: Sequence[Mapping[str, Any]]) -> str:
 def facts_command(
     subject: str | None,
     metric: str | None,
+    kind: str | None,
+    year: int | None,
     article: str | None,
+    extractor_version: str | None,
     fmt: str,
     limit: int | None,
     min_confidence: float | None,
 ) -> None:
     """Print the stored (active) facts."""
-    from services.store.repository import active_facts_query
-
+    query = facts_query(
+        subject=subject,
+        metric=metric,
+        kind=kind,
+        year=year,
+        article=article,
+        extractor_version=extractor_version,
+        min_confidence=min_confidence,
+        limit=limit,
+    )
     settings = Settings()
     engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:
-            rows = [
-                dict(r._mapping)
-                for r in conn.execute(active_facts_query(subject, metric, article, limit, min_confidence))
-            ]
+            rows = [dict(r._mapping) for r in conn.execute(query)]
     finally:
         engine.dispose()
     if fmt == "jsonl":
         for row in rows:
-            row.pop("extractor_version_key", None)
-            sys.stdout.write(json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(_json_row(row), ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        columns = [str(c.name) for c in query.selected_columns if c.name != "extractor_version_key"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_json_row(row) for row in rows)
         return
     if not rows:
-        filtered = subject or metric or article or min_confidence is not None
-        click.echo("no facts stored" + (" for that filter" if filtered else ""))
+        filtered = any(f is not None for f in (subject, metric, kind, year, article, extractor_version))
+        click.echo("no facts stored" + (" for that filter" if filtered or min_confidence is not None else ""))
         return
     click.echo(render_table(rows))
     click.echo(f"\n{len(rows)} fact(s)")
@@ -169,21 +303,46 @@ def dlq_group() -> None:
 
 
 def _selected_topics(settings: Settings, topics: tuple[str, ...]) -> list[str]:
+    """The DLQ topics named (a source topic names its DLQ), all of ours by default; a name that is
+    neither one of ours nor a topic on the broker is an error, not an empty list."""
     from services.store.dlq import dlq_topics
 
+    ours = dlq_topics(settings)
     if not topics:
-        return dlq_topics(settings)
-    return [t if t.endswith(".dlq") else t + ".dlq" for t in topics]
+        return ours
+    selected = [t if t.endswith(".dlq") else t + ".dlq" for t in topics]
+    unknown = [t for t in selected if t not in ours]
+    if unknown:
+        existing = asyncio.run(_broker_topics(settings.kafka_bootstrap))
+        missing = [t for t in unknown if t not in existing]
+        if missing:
+            raise CliError(
+                f"no such dead-letter topic: {', '.join(missing)} (ours: {', '.join(ours)}; "
+                "--topic takes a DLQ topic or its source topic)"
+            )
+    return selected
+
+
+async def _broker_topics(bootstrap: str) -> set[str]:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await admin.start()
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
 
 
 @dlq_group.command("list")
 @click.option("--topic", "topics", multiple=True, help="A DLQ topic or its source topic (default: all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
-@click.option("--limit", type=int, default=None, help="Only the last N of each topic.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the last N of each topic.")
 def dlq_list_command(topics: tuple[str, ...], fmt: str, limit: int | None) -> None:
     """List dead letters: where each came from, why, and whether it was re-driven."""
     from services.store.dlq import read_dlq, redriven_positions
 
+    quiet_client_logs()
     settings = Settings()
     for topic in _selected_topics(settings, topics):
         entries = asyncio.run(read_dlq(settings.kafka_bootstrap, topic))
@@ -230,7 +389,8 @@ def dlq_list_command(topics: tuple[str, ...], fmt: str, limit: int | None) -> No
 )
 @click.option("--again", is_flag=True, help="Also events already re-driven once.")
 @click.option("--extra-metric", "extra_metrics", multiple=True, help="As for `hqfacts store`, for --check.")
-@click.option("--dry-run", is_flag=True)
+@click.option("--dry-run", is_flag=True, help="Only say what would be re-driven.")
+@yes_option
 def dlq_redrive_command(
     topic: str,
     offsets: tuple[int, ...],
@@ -239,12 +399,16 @@ def dlq_redrive_command(
     again: bool,
     extra_metrics: tuple[str, ...],
     dry_run: bool,
+    yes: bool,
 ) -> None:
-    """Produce dead letters again to their source topic, after the fix that makes them acceptable."""
+    """Produce dead letters again to their source topic, after the fix that makes them acceptable.
+
+    Says what it will re-drive first, and needs --yes (or a "y" at a terminal) to do it."""
     from services.store.dlq import read_dlq, redrive, redriven_positions
 
     if not offsets and not everything:
         raise click.UsageError("say which events: --offset N (repeatable) or --all")
+    quiet_client_logs()
     settings = _settings()
     (dlq,) = _selected_topics(settings, (topic,))
     entries = asyncio.run(read_dlq(settings.kafka_bootstrap, dlq))
@@ -264,6 +428,13 @@ def dlq_redrive_command(
         for e in skipped:
             click.echo(f"  @{e.offset}: already re-driven (use --again)")
     policy = _policy(settings, extra_metrics)
+    if not dry_run and not yes:
+        plan = asyncio.run(redrive(settings, entries, policy=policy, check=check, dry_run=True))
+        would = [r.entry for r in plan if r.reason == "dry run"]
+        if would:  # nothing to send needs no confirmation
+            lines = [f"will produce {len(would)} event(s) of {dlq} again to {would[0].source_topic}:"]
+            lines += [f"  @{e.offset}: {e.error[:100]}" for e in would]
+            confirm_plan("\n".join(lines), yes=False)
     results = asyncio.run(redrive(settings, entries, policy=policy, check=check, dry_run=dry_run))
     sent = 0
     for r in results:

@@ -81,7 +81,7 @@ async def test_refused_event_is_listed_then_redriven_after_the_fix(database_url:
         assert "1 event(s)" in listed.output and "unknown metric id 'vehicles'" in listed.output
 
         # Without the fix, the check keeps it on the DLQ.
-        args = ["redrive", "--topic", settings.facts_topic, "--all"]
+        args = ["redrive", "--topic", settings.facts_topic, "--all", "--yes"]
         refused = await asyncio.to_thread(cli.invoke, dlq_group, args, env=env_of(settings))
         assert refused.exit_code == 0, refused.output
         assert "still refused" in refused.output and "0 event(s) re-driven" in refused.output
