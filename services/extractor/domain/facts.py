@@ -1430,25 +1430,21 @@ def _plausible(fact: Fact) -> bool:
     return fact.value >= floor * months
 
 
-def _about_customs(article: Article) -> bool:
-    """Customs named somewhere, other than as a newspaper's name or in an official's title."""
-    return _names_customs("\0".join((article.title, article.lead, *article.blocks)).lower())
-
-
 def extract_facts(article: Article) -> list[Fact]:
     """The article's facts in reading order, one per identity.
 
     Title and heading numbers are read (they set the subject and period that follow) but not kept: they
     restate the text, rounded. Lead numbers are kept unless the body states them too.
     """
+    whole = unicodedata.normalize("NFC", "\0".join((article.title, article.lead, *article.blocks))).lower()
+    if not lex.ARTICLE_MAY_HOLD_FACTS.search(whole):
+        return []  # no customs, no trade, no enforcement: no subject any fact could have (most pages)
     published_year = article.published.year if article.published else date.today().year
     state = _State(
         default_year=published_year, default_month=article.published.month if article.published else 12
     )
-    state.customs = bool(
-        lex.CUSTOMS_LOWER.search("\0".join((article.title, article.lead, *article.blocks)).lower())
-    )
-    state.customs_article = _about_customs(article)
+    state.customs = bool(lex.CUSTOMS_LOWER.search(whole))
+    state.customs_article = _names_customs(whole)
     state.title_scope = bool(
         lex.TITLE_SCOPE.search(article.title) or lex.CLAUSE_OUT_OF_SCOPE_NAMES.search(article.title)
     )

@@ -32,6 +32,13 @@ CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
 
 CUSTOMS_LOWER = re.compile(r"hải\s+quan")
 
+# Every fact's subject needs one of these in its article (lower-cased): customs (its units and the sector),
+# the country's trade, or enforcement. An article with none of them is not read at all.
+ARTICLE_MAY_HOLD_FACTS = re.compile(
+    r"hải\s+quan|xuất\s+khẩu|nhập\s+khẩu|kim\s+ngạch|\bxnk\b|\bxk\b|\bnk\b|xuất\s+siêu|nhập\s+siêu|thặng\s+dư|"
+    r"thâm\s+hụt|tờ\s+khai|buôn\s+lậu|\btchq\b"
+)
+
 # Customs named only as a newspaper's name ("Báo Hải quan") does not make a text about customs.
 # Nor does an official's title ("Tổng cục trưởng Tổng cục Hải quan X, Ủy viên Ban Chỉ đạo ...").
 # Checked on the words right before each "hải quan" (a search anchored at the end: no scan of the text).
