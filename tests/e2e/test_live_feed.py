@@ -4,7 +4,9 @@ Snapshot 1 (five corpus posts) is crawled with `hqfacts run --until-idle`, which
 fact is committed. `hqfacts run` then keeps polling (1 s poll interval); GET /__publish switches the site
 to snapshot 2: a new post (latest date, top of the feed), a number changed in another, a third deleted.
 Within the poll interval plus processing, the facts table follows, with tombstones on the facts topic, and
-the posts that did not change are not fetched again. SIGTERM stops the three services cleanly.
+the posts that did not change are not fetched again. A third snapshot (= the first) brings the deleted post
+back, undoes the edit and withdraws the new post. SIGTERM stops the three services cleanly, and a restart
+with --until-idle changes nothing.
 """
 
 from __future__ import annotations
@@ -115,7 +117,10 @@ def test_new_edited_and_deleted_posts_reach_the_facts(
     }
     db = e2e_settings.database_url
     with ProcessGroup(tmp_path / "logs") as group:
-        site = serve_corpus_site(group, live.first, "--next-root", str(live.second))
+        # Snapshot 3 is snapshot 1 again: the deleted post comes back, the edit is undone, the new post goes.
+        site = serve_corpus_site(
+            group, live.first, "--next-root", str(live.second), "--next-root", str(live.first)
+        )
 
         def run(name: str, *mode: str) -> subprocess.Popen[bytes]:
             argv = hqfacts_argv(
@@ -228,6 +233,31 @@ def test_new_edited_and_deleted_posts_reach_the_facts(
             )
             assert not refetched, refetched
             assert now["conditional"].get("304", 0) > mark["conditional"].get("304", 0)
+
+            # Snapshot 3 (= snapshot 1): one mechanism both ways. The deleted post's facts come back (and
+            # their events go out again after the tombstones), the edit is undone, the new post is withdrawn.
+            assert publish_next_snapshot(site)["snapshot"] == 2
+            back = time.monotonic()
+
+            def reverted() -> bool:
+                assert service.poll() is None, tail("live")
+                now = facts_of(db, site)
+                return (
+                    {r["fact_id"] for r in active(now.get(DELETED, []))} == deleted_ids
+                    and {r["value"] for r in active(now.get(EDITED, []))}
+                    == {r["value"] for r in active(before[EDITED])}
+                    and not active(now.get(NEW, []))
+                )
+
+            wait_for("snapshot 1 again in the facts", reverted, timeout=FRESH_WITHIN_S)
+            print(f"reverted to snapshot 1 in the facts {time.monotonic() - back:.1f} s after /__publish")
+
+            def republished() -> bool:
+                log = asyncio.run(read_topic(e2e_settings.kafka_bootstrap, e2e_settings.facts_topic))
+                last = {m.key.decode(): m.value for m in log}
+                return all(last.get(fid) is not None for fid in deleted_ids | old_edit)
+
+            wait_for("the facts that came back re-published after their tombstones", republished, timeout=30)
         finally:
             service.send_signal(signal.SIGTERM)
             try:
