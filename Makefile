@@ -17,8 +17,15 @@ SEED        ?= https://hddtvn.com/
 CORPUS      ?=
 PYTEST_ARGS ?=
 
-export HQ_KAFKA_BOOTSTRAP ?= 127.0.0.1:29092
-export HQ_DATABASE_URL    ?= postgresql+psycopg://hqfacts:hqfacts@127.0.0.1:55432/hqfacts
+# The local stack's URLs, with the passwords `make up` generated (.local/hqfacts.env, mode 0600): read when a
+# recipe runs (recursive variables), so a fresh clone's `make test` sees them once `up` has written the file.
+# Values already in the environment win. HQ_DATABASE_URL is the runtime role, HQ_MIGRATION_DATABASE_URL the
+# migration owner (docs/security.md, "Trust boundaries").
+LOCAL_ENV   := $(or $(HQ_LOCAL),.local)/hqfacts.env
+local_env    = $(shell sed -n 's/^$(1)=//p' $(LOCAL_ENV) 2>/dev/null)
+export HQ_KAFKA_BOOTSTRAP        ?= 127.0.0.1:29092
+export HQ_DATABASE_URL           ?= $(call local_env,HQ_DATABASE_URL)
+export HQ_MIGRATION_DATABASE_URL ?= $(call local_env,HQ_MIGRATION_DATABASE_URL)
 
 .PHONY: help venv up down status migrate lint test demo run bench clean tools
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from services.pipeline.site import shared_dir
+
+
+def _local_stack_env() -> None:
+    """The local stack's URLs (`make up` writes .local/hqfacts.env) for a bare `pytest`; the env wins."""
+    path = Path(os.environ.get("HQ_LOCAL") or Path(__file__).resolve().parents[1] / ".local") / "hqfacts.env"
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.startswith("HQ_") and not os.environ.get(key):
+            os.environ[key] = value
+
+
+_local_stack_env()
 
 
 @pytest.fixture(scope="session")

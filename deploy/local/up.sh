@@ -12,8 +12,8 @@ up() {
   "$HQ_DEPLOY/postgres.sh" start
   cat >&2 <<MSG
 [$(date +%H:%M:%S)] local stack up in $((SECONDS - t0))s
-  HQ_KAFKA_BOOTSTRAP=127.0.0.1:29092
-  HQ_DATABASE_URL=postgresql+psycopg://hqfacts:hqfacts@127.0.0.1:55432/hqfacts
+  Kafka 127.0.0.1:29092, PostgreSQL 127.0.0.1:55432 (roles hqfacts = migration owner, hqfacts_app = runtime)
+  settings and credentials: $HQ_LOCAL/hqfacts.env (make exports them; a shell: eval "\$(deploy/local/env.sh)")
   logs: $HQ_LOCAL/kafka/logs/server.log
         $HQ_LOCAL/pg/log/postgresql.log
 MSG

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import Connection, Engine
+
+from services.common.settings import MissingSettingError, require_database_url
 
 # Stable constraint names make alembic migrations reproducible.
 NAMING_CONVENTION = {
@@ -18,4 +20,40 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def make_engine(database_url: str, **kwargs: object) -> Engine:
-    return create_engine(database_url, pool_pre_ping=True, future=True, **kwargs)  # type: ignore[arg-type]
+    """An engine for ``database_url``; a one-line ``MissingSettingError`` when it is empty (unset)."""
+    return create_engine(require_database_url(database_url), pool_pre_ping=True, future=True, **kwargs)  # type: ignore[arg-type]
+
+
+# What the runtime role may do on the tables: data, never DDL (it owns nothing, so it cannot DROP or ALTER).
+RUNTIME_TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
+
+
+def grant_runtime_role(connection: Connection, role: str | None) -> bool:
+    """Give ``role`` data rights on every table and sequence of the current schema (alembic's: read only).
+
+    Run by the migration owner after every upgrade or downgrade (migrations/env.py), in the migration's
+    transaction, so new tables are granted as they appear. No-op (False) when ``role`` is empty or is the
+    connected role itself (a single-role database). A role that does not exist is an error.
+    """
+    current = connection.execute(text("SELECT current_user")).scalar_one()
+    if not role or role == current:
+        return False
+    if connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
+        raise MissingSettingError(
+            f"runtime role {role!r} (HQ_DATABASE_URL's user) does not exist; create it before migrating"
+        )
+    quote = connection.dialect.identifier_preparer.quote
+    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    r, s = quote(role), quote(schema)
+    for sql in (
+        f"GRANT USAGE ON SCHEMA {s} TO {r}",
+        f"GRANT {RUNTIME_TABLE_PRIVILEGES} ON ALL TABLES IN SCHEMA {s} TO {r}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+    ):
+        connection.execute(text(sql))
+    has_version_table = connection.execute(
+        text("SELECT 1 FROM pg_tables WHERE schemaname = :s AND tablename = 'alembic_version'"), {"s": schema}
+    ).first()
+    if has_version_table is not None:
+        connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON {s}.alembic_version FROM {r}"))
+    return True

@@ -1,4 +1,8 @@
-"""Configuration from the environment (prefix ``HQ_``), with defaults for the local stack (make up)."""
+"""Configuration from the environment (prefix ``HQ_``), with defaults for the local stack (make up).
+
+No credentials have a default: the database URLs come from the environment (``make up`` writes them to
+``.local/hqfacts.env`` and the Makefile exports them; compose takes them from ``deploy/.env``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from services.common.limits import MAX_FACTS_PER_PAGE
 
@@ -14,7 +19,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HQ_", extra="ignore")
 
     kafka_bootstrap: str = "127.0.0.1:29092"
-    database_url: str = "postgresql+psycopg://hqfacts:hqfacts@127.0.0.1:55432/hqfacts"
+    # The runtime role (data rights only): what every service connects with. Required, no default.
+    database_url: str = ""
+    # The migration owner (owns the tables, runs `hqfacts migrate`). Empty: migrations use database_url
+    # (a single-role database); see migration_url_for.
+    migration_database_url: str = ""
 
     raw_topic: str = "hddtvn.pages.raw"
     facts_topic: str = "hddtvn.facts.v1"
@@ -51,6 +60,40 @@ class Settings(BaseSettings):
     # Store batching: a batch commits when it is this big or this old, whichever comes first.
     store_batch_size: int = 500
     store_batch_seconds: float = 0.5
+
+
+class MissingSettingError(ValueError):
+    """A required setting (a database URL) is not set; the message is one line for the operator."""
+
+
+DATABASE_URL_HINT = (
+    "HQ_DATABASE_URL is not set: export the runtime role's URL, "
+    'postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB (local stack: eval "$(deploy/local/env.sh)")'
+)
+
+
+def require_database_url(database_url: str) -> str:
+    """``database_url`` itself, or a one-line error saying which setting is missing."""
+    if not database_url.strip():
+        raise MissingSettingError(DATABASE_URL_HINT)
+    return database_url
+
+
+def migration_url_for(database_url: str, settings: Settings | None = None) -> str:
+    """The URL migrations of ``database_url``'s database run with: the migration owner's credentials.
+
+    With ``HQ_MIGRATION_DATABASE_URL`` set and naming the same server, its role and password are used on
+    ``database_url``'s database (so a throwaway test database is migrated by the owner too); otherwise
+    ``database_url`` as given.
+    """
+    owner = (settings or Settings()).migration_database_url.strip()
+    target = make_url(require_database_url(database_url))
+    if not owner:
+        return database_url
+    owner_url = make_url(owner)
+    if (owner_url.host, owner_url.port) != (target.host, target.port):
+        return database_url
+    return owner_url.set(database=target.database).render_as_string(hide_password=False)
 
 
 @lru_cache(maxsize=1)

@@ -13,8 +13,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from services.common.db import make_engine
+from services.common.settings import migration_url_for
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,13 @@ def current_revision(database_url: str) -> str | None:
 
 
 def migrate(database_url: str, revision: str = "head", *, downgrade: bool = False) -> str | None:
-    """Upgrade (or downgrade) to ``revision`` holding the advisory lock; returns the revision reached."""
+    """Upgrade (or downgrade) to ``revision`` holding the advisory lock; returns the revision reached.
+
+    ``database_url`` is the runtime role's URL: the migration runs on its database as the migration owner
+    (``migration_url_for``: HQ_MIGRATION_DATABASE_URL's role) and grants its role data rights afterwards.
+    """
+    runtime_role = make_url(database_url).username
+    database_url = migration_url_for(database_url)
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -60,6 +68,7 @@ def migrate(database_url: str, revision: str = "head", *, downgrade: bool = Fals
             try:
                 config = alembic_config(database_url)
                 config.attributes["connection"] = conn
+                config.attributes["runtime_role"] = runtime_role
                 if downgrade:
                     command.downgrade(config, revision)
                 else:

@@ -19,7 +19,7 @@ from services.common.db import make_engine
 from services.common.events import ExtractionEvent, FactEvent
 from services.common.facts import Fact, Kind
 from services.common.kafka import ensure_topics
-from services.common.settings import Settings
+from services.common.settings import Settings, migration_url_for
 
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaProducer
@@ -32,11 +32,15 @@ if TYPE_CHECKING:
 def fresh_database(
     base_url: str, *, migrate_to: str | None = "head", prefix: str = "hqfacts_test"
 ) -> Iterator[str]:
-    """Create a database next to ``base_url``'s (the role needs CREATEDB), migrate it, drop it afterwards."""
+    """Create a database next to ``base_url``'s, migrate it, drop it afterwards; yield a URL of it.
+
+    The migration owner (``migration_url_for``: HQ_MIGRATION_DATABASE_URL, which needs CREATEDB) creates,
+    migrates and drops the database; the URL yielded has ``base_url``'s role (the runtime role).
+    """
     from services.store.migrate import migrate
 
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
+    admin = make_engine(migration_url_for(base_url), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

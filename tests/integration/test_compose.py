@@ -18,6 +18,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
+INITDB = ROOT / "deploy" / "postgres" / "initdb"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 APP_SERVICES = {"crawler": 9101, "extractor": 9102, "store": 9103}
@@ -60,15 +62,26 @@ def _conditions(service: dict[str, Any]) -> dict[str, str]:
     return {name: spec["condition"] for name, spec in deps.items()}
 
 
-def test_compose_config_validates_offline() -> None:
+def _example_keys() -> list[str]:
+    keys = []
+    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            assert value == "", f"deploy/.env.example must not ship a value for {key}"
+            keys.append(key)
+    return keys
+
+
+def _compose_config(env_file: Path) -> subprocess.CompletedProcess[str]:
     cli = _compose_cli()
     if cli is None:
         if os.environ.get("CI") == "true":
             pytest.fail("docker-compose missing in CI: `make test` installs it (deploy/local/tools.sh)")
         pytest.skip("docker-compose not installed (run deploy/local/tools.sh)")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
-    result = subprocess.run(
-        [*cli, "-f", str(COMPOSE), "config"],
+    # Neither the caller's DOCKER_* nor a secret of the same name in the environment may leak in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "HQ_PG_"))}
+    return subprocess.run(
+        [*cli, "--env-file", str(env_file), "-f", str(COMPOSE), "config"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -77,11 +90,54 @@ def test_compose_config_validates_offline() -> None:
         timeout=120,
         check=False,
     )
+
+
+def test_compose_config_validates_offline(tmp_path: Path) -> None:
+    secrets = {key: f"{key.lower()}-{os.urandom(12).hex()}" for key in _example_keys()}
+    env_file = tmp_path / "compose.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in secrets.items()), encoding="utf-8")
+    result = _compose_config(env_file)
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
     assert set(resolved["services"]) == SERVICES
     for name in APP_SERVICES:
         assert _conditions(resolved["services"][name])["migrate"] == "service_completed_successfully"
+    owner, app = secrets["HQ_PG_OWNER_PASSWORD"], secrets["HQ_PG_APP_PASSWORD"]
+    for name in APP_SERVICES:
+        env = _env(resolved["services"][name])
+        assert env["HQ_DATABASE_URL"] == f"postgresql+psycopg://hqfacts_app:{app}@postgres:5432/hqfacts", name
+        assert owner not in str(resolved["services"][name]), f"{name} must not see the owner's password"
+    migrate = _env(resolved["services"]["migrate"])
+    assert (
+        migrate["HQ_MIGRATION_DATABASE_URL"] == f"postgresql+psycopg://hqfacts:{owner}@postgres:5432/hqfacts"
+    )
+    postgres = _env(resolved["services"]["postgres"])
+    assert postgres["POSTGRES_PASSWORD"] == secrets["HQ_PG_SUPERUSER_PASSWORD"]
+    assert (postgres["HQ_PG_OWNER_PASSWORD"], postgres["HQ_PG_APP_PASSWORD"]) == (owner, app)
+
+
+def test_compose_refuses_to_start_without_secrets() -> None:
+    result = _compose_config(ENV_EXAMPLE)  # every value empty
+    assert result.returncode != 0
+    assert "HQ_PG_" in result.stderr and "deploy/.env" in result.stderr, result.stderr
+
+
+def test_no_secret_in_the_compose_file(services: dict[str, dict[str, Any]]) -> None:
+    text = COMPOSE.read_text(encoding="utf-8")
+    assert not re.search(r"://[^:@/\s]+:[^$@\s]+@", text), "a password written into a URL"
+    assert set(_example_keys()) == set(re.findall(r"\$\{(HQ_[A-Z_]+):\?", text))
+    postgres = _env(services["postgres"])
+    assert postgres["POSTGRES_USER"] == "postgres"  # the app role is never the superuser
+    assert postgres["POSTGRES_PASSWORD"].startswith("${HQ_PG_SUPERUSER_PASSWORD:?")
+    assert "./postgres/initdb:/docker-entrypoint-initdb.d:ro" in services["postgres"]["volumes"]
+    script = (INITDB / "10-hqfacts-roles.sh").read_text(encoding="utf-8")
+    assert "set -euo pipefail" in script
+    assert (
+        "\\getenv owner_pw HQ_PG_OWNER_PASSWORD" in script and "\\getenv app_pw HQ_PG_APP_PASSWORD" in script
+    )
+    assert "ALTER DATABASE" in script and "OWNER TO hqfacts" in script
+    ignored = (ROOT / "deploy" / ".gitignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored
 
 
 def test_all_services_present(services: dict[str, dict[str, Any]]) -> None:
@@ -149,7 +205,13 @@ def test_app_environment(services: dict[str, dict[str, Any]]) -> None:
         env = _env(services[name])
         assert set(env) >= ENV_VARS, name
         assert env["HQ_KAFKA_BOOTSTRAP"] == "kafka:9092"
-        assert env["HQ_DATABASE_URL"].startswith("postgresql+psycopg://hqfacts:hqfacts@postgres:5432/")
+        # The runtime role, its password from deploy/.env.
+        assert env["HQ_DATABASE_URL"].startswith("postgresql+psycopg://hqfacts_app:${HQ_PG_APP_PASSWORD:?"), (
+            name
+        )
+        assert env["HQ_DATABASE_URL"].endswith("@postgres:5432/hqfacts"), name
+        # Only the one-shot migration gets the owner's URL.
+        assert ("HQ_MIGRATION_DATABASE_URL" in env) == (name == "migrate"), name
 
 
 def test_commands_are_real_cli_subcommands(services: dict[str, dict[str, Any]]) -> None:

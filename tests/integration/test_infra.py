@@ -76,7 +76,7 @@ def test_postgres_accepts_app_connection() -> None:
     try:
         with engine.connect() as conn:
             assert conn.execute(text("select 1")).scalar_one() == 1
-            assert conn.execute(text("select current_user")).scalar_one() == "hqfacts"
+            assert conn.execute(text("select current_user")).scalar_one() == "hqfacts_app"  # runtime role
             assert conn.execute(text("select current_database()")).scalar_one() == "hqfacts"
             assert conn.execute(text("show port")).scalar_one() == "55432"
             assert conn.execute(text("show server_encoding")).scalar_one() == "UTF8"
