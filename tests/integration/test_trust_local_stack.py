@@ -139,3 +139,13 @@ def test_upgrade_of_an_old_cluster_in_place(scratch: Scratch) -> None:
     assert scratch.run("start").returncode == 0
     assert scratch.urls() == again  # the passwords are made once
     assert _connects(again["HQ_DATABASE_URL"])
+
+
+def test_restart_keeps_everything_and_the_socket_is_private(scratch: Scratch) -> None:
+    before = scratch.urls()
+    result = scratch.run("restart")
+    assert result.returncode == 0, result.stderr
+    _assert_locked_down(scratch)
+    assert scratch.urls() == before
+    sockets = list((scratch.local / "pg" / "run").glob(".s.PGSQL.*[0-9]"))
+    assert sockets and all(stat.S_IMODE(s.stat().st_mode) == 0o700 for s in sockets)
