@@ -675,3 +675,33 @@ def test_the_world_is_not_the_country() -> None:
         facts_of("Theo một trung tâm quốc tế, kim ngạch XK của 44 quốc gia đến hết tháng 7/2020 giảm 12,4%.")
         == []
     )
+
+
+def test_an_amount_followed_by_its_share_of_a_target_is_revenue() -> None:
+    facts = facts_of(
+        "Tính chung 8 tháng đầu năm 2020 đạt 200.000 tỷ đồng bằng 59% dự toán (dự toán giao 338.000 tỷ "
+        "đồng), bằng 56% chỉ tiêu phấn đấu."
+    )
+    assert ("budget_revenue", "actual", Decimal(200_000 * 10**9)) in {
+        (f.metric, f.kind, f.value) for f in facts
+    }
+    assert {f.kind for f in facts if f.metric == "budget_revenue_attainment"} == {"actual"}
+
+
+def test_the_value_of_seized_goods_changing_is_not_trade() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Gia Lai phát hiện 100 vụ vi phạm. So với cùng kỳ năm 2019, số vụ việc giảm "
+        "39,7%; trị giá hàng hóa tăng 1,6%."
+    )
+    assert not [f for f in facts if f.metric.startswith("trade")]
+
+
+def test_a_province_exporting_scenarios_fines_and_foreign_invested_trade_are_out_of_scope() -> None:
+    assert facts_of("Như vậy, đến nay Bình Dương xuất siêu 5,98 tỷ USD trong năm 2020.") == []
+    assert facts_of("Xuất khẩu cả năm 2021 dự báo tăng 4,23% trong kịch bản 1 và 5% trong kịch bản 2.") == []
+    assert facts_of("Năm 2020, mức phạt tiền tối đa trong lĩnh vực hàng giả là 200 triệu đồng.") == []
+    assert (
+        facts_of("Khu vực có vốn đầu tư nước ngoài đã xuất siêu hơn 27,5 tỷ USD trong 9 tháng năm 2020.")
+        == []
+    )
+    assert facts_of("Tại tờ khai thứ nhất năm 2020, tổng số thuế phải nộp 46 triệu đồng.") == []

@@ -556,7 +556,8 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     sub_scope_at = sub_scope.start() if sub_scope else None
     # "Nếu ... thì sẽ ...", and "Điển hình, ..." (an example case told after a total): no figure of a period.
     hypothetical = (
-        ("sẽ" in sentence or "thể" in sentence) and lex.HYPOTHETICAL.search(sentence) is not None
+        ("sẽ" in sentence or "thể" in sentence or "kịch" in sentence)
+        and lex.HYPOTHETICAL.search(sentence) is not None
     ) or bool(lex.EXAMPLE_OPENING.match(sentence))
     estimated = lex.ESTIMATE_OPENING.match(sentence) is not None or (
         state.estimate_sentence == state.sentence_index - 1
@@ -975,6 +976,12 @@ def _read_quantity(
         clause = before
         found = _money_family(before, _blank_parentheses(before), state, block)
         rule = "amount-bracket"
+    if found is None and lex.ATTAINMENT_FOLLOWS.match(after):
+        found = (
+            "budget",
+            len(clause),
+        )  # "... đạt 200.217 tỷ đồng, bằng 59,2% dự toán": revenue, by its share
+        rule = "amount-by-attainment"
     if found is None and list_family is not None and scope_from > 0:
         found = (list_family, scope_from)  # a list item: its unit, then the number, the metric implied
         rule = "amount-list-item"
@@ -1247,6 +1254,8 @@ def _read_percent(
     if governing is None and lex.REFERS_BACK.match(own):
         own = clause  # "..., tương ứng mức giảm 14%": the change of the amount named before
     family, cue_position = _segment_family(own)
+    if family == "trade_turnover" and _enforcement_value(own, clause, state, block):
+        family = "violations_value"  # "số vụ việc giảm 39,7%; trị giá hàng hóa tăng 1,6%": what was seized
     cue_position += len(segment) - len(own) if len(own) <= len(segment) else 0
     if family is None and governing is None and about is not None:
         # "..., tăng 9,8% về tờ khai và tăng 11,74% về kim ngạch": the metric is named after the percentage,
@@ -1361,6 +1370,14 @@ def _read_percent(
     return _Reading(
         metric, kind, value, "percent", bound, family=family, target_type=change_target_type, rule=rule
     )
+
+
+def _enforcement_value(own: str, clause: str, state: _State, block: int) -> bool:
+    """A bare "trị giá hàng hóa" in an enforcement context is the value of goods seized, not trade."""
+    lower = own.lower()
+    if "trị giá" not in lower or re.search(r"kim\s+ngạch|xuất|nhập|xnk", lower):
+        return False
+    return state.enforcement_block == block or lex.ENFORCEMENT_WORDS.search(clause.lower()) is not None
 
 
 def _change_metric(family: str) -> str | None:

@@ -164,7 +164,8 @@ CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|thu\s+hồi\s+và\s+xử\s+lý\s+nợ|xử\s+lý\s+nợ|phạt\s+tiền\s+(?:đến|tới)\b|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|(?:của|tại)\s+(?:\d+\s+)?(?:quốc\s+gia|nền\s+kinh\s+tế)\b|\bcây\s+(?!số)[a-zà-ỹđ]|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|số\s+thuế\s+phải\s+nộp|mức\s+(?:xử\s+)?phạt|"
+        r"vốn\s+đầu\s+tư\s+nước\s+ngoài|kinh\s+tế\s+trong\s+nước|(?:của|tại)\s+(?:\d+\s+)?(?:quốc\s+gia|nền\s+kinh\s+tế)\b|\bcây\s+(?!số)[a-zà-ỹđ]|"
         r"xử\s+phạt\s+(?:doanh\s+nghiệp|công\s+ty|\bdn\b)|đối\s+với\s+trường\s+hợp|phạt\s+tiền\s+từ\s+\d|\d\s+xe\b|\bgrdp\b|"
         r"doanh\s+nghiệp\s+(?:thành\s+phố|tỉnh|trên\s+địa\s+bàn)|hàng\s+hóa\s+và\s+dịch\s+vụ|\bktstq\b|"
         r"(?:doanh\s+nghiệp|\bdn)\b[^.;]{0,80}\bcó\s+kim\s+ngạch|\bcty\b|\bvd\s*:|ví\s+dụ|hàng\s+(?:hóa|hoá)\s+khác|mặt\s+hàng\s+khác|\bdn\s+mới|cuộc\s+kiểm\s+tra|"
@@ -223,7 +224,8 @@ CLAUSE_OUT_OF_SCOPE = ClauseOutOfScope()
 # Other forces' enforcement figures are not customs' own.
 OTHER_FORCES = re.compile(
     r"Công\s+an|Biên\s+phòng|Bộ\s+đội|Quản\s+lý\s+thị\s+trường|QLTT|Cảnh\s+sát|Ban\s+Chỉ\s+đạo\s+389|"
-    r"lực\s+lượng\s+chức\s+năng|các\s+lực\s+lượng\b|liên\s+ngành|Tổ\s+công\s+tác|các\s+cơ\s+quan\s+chức\s+năng"
+    r"lực\s+lượng\s+chức\s+năng|các\s+lực\s+lượng\b|liên\s+ngành|Tổ\s+công\s+tác|các\s+cơ\s+quan\s+chức\s+năng|"
+    r"các\s+thành\s+viên"  # of an international operation
 )
 
 # A word every match of OTHER_FORCES or ALL_SECTORS holds, to skip both on most sentences.
@@ -276,7 +278,7 @@ RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
 
 HYPOTHETICAL = re.compile(
     # "nếu ... thì ... có thể đạt": a supposition ("nếu năm 2019 chỉ có 85 vụ thì năm 2020 có 198 vụ" is not)
-    r"\b[Nn]ếu\b[^.;]*\b(?:sẽ|có\s+thể)\b|"
+    r"\b[Nn]ếu\b[^.;]*\b(?:sẽ|có\s+thể)\b|\bkịch\s+bản\b|"
     r"(?:đến|tới)\s+(?:năm\s+)?20[3-9]\d\b[^.;]*\bsẽ\b"  # "đến 2030 ... sẽ tăng 6%"
 )
 
@@ -495,8 +497,8 @@ PROVINCE_OWNER = re.compile(
 )
 
 PROVINCE_ACTOR = re.compile(
-    r"(?:^|,\s*)(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})\s+"
-    r"(?:đã|có|ước|đạt|thu|dự\s+tính|dự\s+kiến|phấn\s+đấu)\b"
+    r"(?:^|,\s*)(?:(?:đến|hiện)\s+nay\s+)?(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})\s+"
+    r"(?:đã|có|ước|đạt|thu|dự\s+tính|dự\s+kiến|phấn\s+đấu|xuất\s+siêu|nhập\s+siêu|xuất\s+khẩu|nhập\s+khẩu)\b"
 )
 
 AVERAGE_BEFORE_CUE = re.compile(r"bình\s+quân|trung\s+bình|\bmỗi", re.IGNORECASE)
@@ -505,6 +507,13 @@ AVERAGE_BEFORE_CUE = re.compile(r"bình\s+quân|trung\s+bình|\bmỗi", re.IGNOR
 CONTRIBUTION_BEFORE = re.compile(r"đóng\s+góp(?:\s+(?:thêm|được|số\s+thu))*\s*$", re.IGNORECASE)
 
 PARENTHESES = re.compile(r"\([^()]*\)")
+
+# An amount followed by its share of a target: budget revenue, whatever cue it lacks.
+ATTAINMENT_FOLLOWS = re.compile(
+    r"\s*,?\s*(?:bằng|đạt)\s+(?:xấp\s+xỉ\s+|gần\s+|hơn\s+|khoảng\s+)?[\d.,]+\s*%\s*(?:so\s+với\s+)?"
+    r"(?:dự\s+toán|chỉ\s+tiêu|kế\s+hoạch)",
+    re.IGNORECASE,
+)
 
 ONE_FLIGHT = re.compile(r"[Cc]huyến\s+bay\s+(?:mang\s+)?số\s+hiệu")
 
