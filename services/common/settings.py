@@ -84,12 +84,14 @@ def migration_url_for(database_url: str, settings: Settings | None = None) -> st
 
     With ``HQ_MIGRATION_DATABASE_URL`` set and naming the same server, its role and password are used on
     ``database_url``'s database (so a throwaway test database is migrated by the owner too); otherwise
-    ``database_url`` as given.
+    ``database_url`` as given. With ``database_url`` empty, the migration URL itself (a migration-only job).
     """
     owner = (settings or Settings()).migration_database_url.strip()
-    target = make_url(require_database_url(database_url))
     if not owner:
-        return database_url
+        return require_database_url(database_url)
+    if not database_url.strip():
+        return owner
+    target = make_url(database_url)
     owner_url = make_url(owner)
     if (owner_url.host, owner_url.port) != (target.host, target.port):
         return database_url

@@ -57,7 +57,7 @@ def migrate(database_url: str, revision: str = "head", *, downgrade: bool = Fals
     ``database_url`` is the runtime role's URL: the migration runs on its database as the migration owner
     (``migration_url_for``: HQ_MIGRATION_DATABASE_URL's role) and grants its role data rights afterwards.
     """
-    runtime_role = make_url(database_url).username
+    runtime_role = make_url(database_url).username if database_url.strip() else None
     database_url = migration_url_for(database_url)
     engine = make_engine(database_url)
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -198,3 +199,33 @@ def test_a_second_start_keeps_the_credentials() -> None:
             assert conn.execute(text("SELECT 1")).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_hqfacts_migrate_runs_as_the_owner_and_grants_the_runtime_role() -> None:
+    settings = Settings()
+    owner = make_url(settings.migration_database_url).username
+    with fresh_database(settings.database_url, migrate_to=None, prefix="hqfacts_trust_cli") as url:
+        env = {**os.environ, "HQ_DATABASE_URL": url, "HQ_LOG_FORMAT": "text"}
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "hqfacts"), "migrate"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                owners = set(
+                    conn.execute(text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'"))
+                )
+                assert owners == {(owner,)}
+                assert conn.execute(text("SELECT count(*) FROM facts")).scalar_one() == 0
+                assert conn.execute(text("SELECT has_table_privilege('facts', 'INSERT')")).scalar_one()
+                assert not conn.execute(text("SELECT has_table_privilege('facts', 'TRUNCATE')")).scalar_one()
+        finally:
+            engine.dispose()

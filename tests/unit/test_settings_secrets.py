@@ -47,6 +47,10 @@ def test_migrations_take_the_owner_credentials_on_the_same_server() -> None:
     assert migration_url_for(other_server, settings) == other_server
     single = Settings(database_url=throwaway, migration_database_url="")
     assert migration_url_for(throwaway, single) == throwaway
+    owner_only = Settings(database_url="", migration_database_url=settings.migration_database_url)
+    assert migration_url_for("", owner_only) == settings.migration_database_url
+    with pytest.raises(MissingSettingError):
+        migration_url_for("", Settings(database_url="", migration_database_url=""))
 
 
 def test_no_password_literal_in_the_tree() -> None:
