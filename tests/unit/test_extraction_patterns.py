@@ -705,3 +705,25 @@ def test_a_province_exporting_scenarios_fines_and_foreign_invested_trade_are_out
         == []
     )
     assert facts_of("Tại tờ khai thứ nhất năm 2020, tổng số thuế phải nộp 46 triệu đồng.") == []
+
+
+def test_drug_cases_told_by_what_was_seized_fees_pilots_and_volumes_are_not_totals() -> None:
+    assert (
+        facts_of(
+            "Năm 2020, Hải quan Việt Nam đã chủ trì và phối hợp bắt giữ 129 vụ với 162 đối tượng, thu giữ "
+            "hơn 800 kg ma túy các loại."
+        )
+        == []
+    )
+    assert (
+        facts_of("Năm 2020, Cục Hải quan Lạng Sơn thu đạt 420 tỷ đồng tiền phí theo quyết định của tỉnh.")
+        == []
+    )
+    assert (
+        facts_of("Phát huy hiệu quả của đề án, năm 2020 Cục Hải quan TPHCM thực hiện trên 35.000 tờ khai.")
+        == []
+    )
+    assert (
+        facts_of("Kết quả xuất khẩu trong tháng 10/2020 tăng nhẹ 0,3% so với số lượng xuất khẩu tháng 9.")
+        == []
+    )

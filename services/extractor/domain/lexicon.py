@@ -164,7 +164,8 @@ CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|thu\s+hồi\s+và\s+xử\s+lý\s+nợ|xử\s+lý\s+nợ|phạt\s+tiền\s+(?:đến|tới)\b|"
         r"nợ\s+đọng|tham\s+vấn|xác\s+định\s+lại|thu\s+đòi|\bbị\s+(?:xử\s+phạt|phạt)\b|"
-        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|số\s+thuế\s+phải\s+nộp|mức\s+(?:xử\s+)?phạt|"
+        r"một\s+doanh\s+nghiệp|doanh\s+nghiệp\s+tư\s+nhân|\d\s+con\b|đề\s+án|mô\s+hình|thí\s+điểm|tiền\s+phí|"
+        r"so\s+với\s+số\s+lượng|số\s+thuế\s+phải\s+nộp|mức\s+(?:xử\s+)?phạt|"
         r"vốn\s+đầu\s+tư\s+nước\s+ngoài|kinh\s+tế\s+trong\s+nước|(?:của|tại)\s+(?:\d+\s+)?(?:quốc\s+gia|nền\s+kinh\s+tế)\b|\bcây\s+(?!số)[a-zà-ỹđ]|"
         r"xử\s+phạt\s+(?:doanh\s+nghiệp|công\s+ty|\bdn\b)|đối\s+với\s+trường\s+hợp|phạt\s+tiền\s+từ\s+\d|\d\s+xe\b|\bgrdp\b|"
         r"doanh\s+nghiệp\s+(?:thành\s+phố|tỉnh|trên\s+địa\s+bàn)|hàng\s+hóa\s+và\s+dịch\s+vụ|\bktstq\b|"
@@ -244,7 +245,7 @@ SENTENCE_SUB_AREA = re.compile(
 SOURCE_AFTER = re.compile(r"\s*(?:đồng|USD)?\s*từ\s+(?:công\s+tác|hoạt\s+động\s+kiểm\s+tra|kiểm\s+tra|nguồn)")
 
 NOT_A_LEVEL_AFTER = re.compile(
-    r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT))|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)|"
+    r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|phí\b|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT))|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)|"
     r"\s*/\s*(?:năm|tháng|ngày|tuần|tấn|chiếc|[^\d\s])|\s*(?:đồng|USD)?\s*(?:mỗi|một)\s+(?:năm|tháng|ngày|tuần)\b"
 )
 
