@@ -47,10 +47,16 @@ class StopSignal:
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The HQ_* environment that makes a child process see ``settings``."""
-    return {
+    """The HQ_* environment that makes a child process see ``settings``.
+
+    The services it starts connect as the runtime role only: the migration owner's URL is blanked, so none
+    of them holds the owner's password (docs/security.md, "Trust boundaries").
+    """
+    env = {
         f"HQ_{name.upper()}": str(value) for name, value in settings.model_dump().items() if value is not None
     }
+    env["HQ_MIGRATION_DATABASE_URL"] = ""
+    return env
 
 
 def wait_http(url: str, timeout: float) -> None:

@@ -64,3 +64,16 @@ def test_no_password_literal_in_the_tree() -> None:
     )
     assert tracked.returncode in (0, 1), tracked.stderr
     assert tracked.stdout == "", f"a default password in the tree:\n{tracked.stdout}"
+
+
+def test_services_started_by_the_pipeline_never_get_the_owner_url() -> None:
+    from services.pipeline.runner import settings_env
+
+    settings = Settings(
+        database_url="postgresql+psycopg://app:apppw@db.example:5432/hqfacts",
+        migration_database_url="postgresql+psycopg://owner:ownerpw@db.example:5432/hqfacts",
+    )
+    env = settings_env(settings)
+    assert env["HQ_DATABASE_URL"] == settings.database_url
+    assert env["HQ_MIGRATION_DATABASE_URL"] == ""
+    assert "ownerpw" not in "".join(env.values())
