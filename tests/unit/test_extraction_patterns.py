@@ -727,3 +727,20 @@ def test_drug_cases_told_by_what_was_seized_fees_pilots_and_volumes_are_not_tota
         facts_of("Kết quả xuất khẩu trong tháng 10/2020 tăng nhẹ 0,3% so với số lượng xuất khẩu tháng 9.")
         == []
     )
+
+
+def test_this_mornings_seizures_and_a_meetings_guests_are_not_totals() -> None:
+    assert (
+        facts_of(
+            "Chi cục Hải quan cửa khẩu Chi Lăng cho biết, chỉ trong sáng nay, đơn vị đã phát hiện và bắt giữ "
+            "2 vụ vận chuyển trái phép hàng hóa."
+        )
+        == []
+    )
+    assert (
+        facts_of(
+            "Tham dự tọa đàm năm 2020 có lãnh đạo Tổng cục Hải quan và đại diện hơn 200 doanh nghiệp làm thủ "
+            "tục hải quan."
+        )
+        == []
+    )

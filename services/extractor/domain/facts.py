@@ -366,7 +366,11 @@ def _classify_count(
     if noun == "enterprises":
         context = before + " " + after[:60]
         own_after = re.split(r"[,;.]", after[:40], maxsplit=1)[0]
-        if not lex.ENTERPRISE_CONTEXT.search(context) or lex.ENTERPRISE_NOT.search(before[-80:] + own_after):
+        if (
+            not lex.ENTERPRISE_CONTEXT.search(context)
+            or lex.ENTERPRISE_NOT.search(before[-80:] + own_after)
+            or lex.ATTENDANCE_OPENING.match(sentence)
+        ):
             return None
         if lex.COMMODITY_AFTER_TRADE_CUE.search(after[:60]):
             return None  # "70 doanh nghiệp tham gia xuất khẩu khẩu trang": the traders of one commodity

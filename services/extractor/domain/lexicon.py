@@ -516,12 +516,16 @@ ATTAINMENT_FOLLOWS = re.compile(
     re.IGNORECASE,
 )
 
+# A sentence listing who attended: its counts are of guests, not of the enterprises a unit cleared.
+ATTENDANCE_OPENING = re.compile(r"\W*(?:[Tt]ham\s+dự|[Dd]ự\s+(?:hội|buổi|lễ)|[Cc]ó\s+mặt\s+tại)\b")
+
 ONE_FLIGHT = re.compile(r"[Cc]huyến\s+bay\s+(?:mang\s+)?số\s+hiệu")
 
 JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b")
 # A window of days or weeks: the news of a few seizures, not a period's count.
 SHORT_WINDOW = re.compile(
-    r"(?:trong\s+vòng|chỉ\s+trong)\s+(?:\d+|vài|ít)\s+ngày|\d+\s+tuần\s+(?:trở\s+lại\s+đây|qua)",
+    r"(?:trong\s+vòng|chỉ\s+trong)\s+(?:\d+|vài|ít)\s+ngày|\d+\s+tuần\s+(?:trở\s+lại\s+đây|qua)|"
+    r"\b(?:sáng|chiều|tối)\s+nay\b|\bhôm\s+nay\b",
     re.IGNORECASE,
 )
 
