@@ -245,7 +245,6 @@ do_start() {
   if [[ -n "$pid" ]]; then
     ready "$START_TIMEOUT" || die "postgres pid $pid is alive but not accepting connections; see $PG_LOG"
     # Upgrade a running cluster in place: private socket directory, current auth rules (reload, no restart).
-    ensure_traversable
     private_socket_dir
     write_conf
     write_hba
