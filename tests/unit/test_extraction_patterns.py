@@ -744,3 +744,12 @@ def test_this_mornings_seizures_and_a_meetings_guests_are_not_totals() -> None:
         )
         == []
     )
+
+
+def test_an_example_month_of_the_whole_department_is_its_figure() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Hải Phòng thu ngân sách đạt 50.000 tỷ đồng. Điển hình như tháng 7 vừa qua, "
+        "tổng kim ngạch xuất nhập khẩu toàn Cục đạt khoảng 7,5 tỷ USD."
+    )
+    (trade,) = [f for f in facts if f.metric == "trade_turnover"]
+    assert (trade.subject, period(trade)) == ("cuc:hai-phong", (date(2020, 7, 1), date(2020, 7, 31)))

@@ -571,7 +571,7 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     hypothetical = (
         ("sẽ" in sentence or "thể" in sentence or "kịch" in sentence)
         and lex.HYPOTHETICAL.search(sentence) is not None
-    ) or bool(lex.EXAMPLE_OPENING.match(sentence))
+    ) or bool(lex.EXAMPLE_OPENING.match(sentence) and not lex.WHOLE_UNIT.search(sentence))
     estimated = lex.ESTIMATE_OPENING.match(sentence) is not None or (
         state.estimate_sentence == state.sentence_index - 1
         and lex.DERIVED_OPENING.match(sentence) is not None

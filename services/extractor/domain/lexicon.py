@@ -58,6 +58,9 @@ ALL_SECTORS = re.compile(
     r"các\s+cấp,?\s+các\s+ngành|các\s+ngành,?\s+các\s+cấp|[Bb]an\s+[Cc]hỉ\s+đạo\s+(?:389|quốc\s+gia)"
 )
 
+# "Điển hình như tháng 7 vừa qua, ... toàn Cục đạt ...": an example month of the whole unit, still its figure.
+WHOLE_UNIT = re.compile(r"\btoàn\s+(?:[Cc]ục|[Nn]gành)\b")
+
 EXAMPLE_OPENING = re.compile(r"\W*(?:[Đđ]iển\s+hình|[Vv]í\s+dụ|[Cc]hẳng\s+hạn|VD)\b")
 
 # "Như vậy, ..." after an estimate: what it derives from the estimate is an estimate too.
@@ -159,7 +162,7 @@ CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
         r"có\s+thuế|không\s+thuế|\bfdi\b|trong\s+nước|mặt\s+hàng|nhóm\s+hàng|khối\s+doanh\s+nghiệp|"
         r"doanh\s+nghiệp\s+mới|\bmột\s+số\b|\b(?:như|gồm)\s*:|xăng\s+dầu|dầu\s+thô|\bthan\b|quặng|"
         r"sắt\s+thép|ô\s*tô|linh\s+kiện|phụ\s+tùng|điện\s+thoại|máy\s+vi\s+tính|dệt\s+may|giày\s+dép|"
-        r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình|\bchở\b|sản\s+lượng|"
+        r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình(?!\s+như\s+(?:tháng|năm|quý))|\bchở\b|sản\s+lượng|"
         r"doanh\s+thu|lợi\s+nhuận|giá\s+vốn|hai\s+nước|2\s+nước|song\s+phương|"
         r"ngành\s+(?:lâm\s+sản|gỗ|dệt|da\s+giày|thủy\s+sản|nông\s+nghiệp|điện\s+tử|thép|dầu\s+khí)|"
         r"qua\s+cầu|lối\s+mở|cửa\s+khẩu\s+phụ|\bgdp\b|nợ\s+công|bội\s+chi|nội\s+địa|nợ\s+thuế|thu\s+hồi\s+nợ|thu\s+hồi\s+và\s+xử\s+lý\s+nợ|xử\s+lý\s+nợ|phạt\s+tiền\s+(?:đến|tới)\b|"
