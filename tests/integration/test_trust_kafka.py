@@ -1,0 +1,220 @@
+"""deploy/kafka/acls.sh on a real SASL/SCRAM broker with the standard authorizer (issue 9, "Trust
+boundaries"): only the crawler writes raw pages, only the extractor writes facts and extractions, only the
+store writes its DLQs (and tombstones on the facts topic).
+
+A scratch single-node Kafka from the local stack's jars (.local/kafka/lib), on its own ports and data
+directory: the running stack is never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB = Path(os.environ.get("HQ_LOCAL") or ROOT / ".local") / "kafka" / "lib"
+ACLS = ROOT / "deploy" / "kafka" / "acls.sh"
+MECHANISM = "SCRAM-SHA-512"
+USERS = ("admin", "crawler", "extractor", "store")
+RAW, FACTS, EXTRACTIONS = "hddtvn.pages.raw", "hddtvn.facts.v1", "hddtvn.extractions.v1"
+TOPICS = (RAW, FACTS, EXTRACTIONS, f"{RAW}.dlq", f"{FACTS}.dlq", f"{EXTRACTIONS}.dlq")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Broker:
+    bootstrap: str
+    passwords: dict[str, str]
+    admin_config: Path
+
+    def client(self, user: str) -> dict[str, str]:
+        return {
+            "bootstrap_servers": self.bootstrap,
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": MECHANISM,
+            "sasl_plain_username": user,
+            "sasl_plain_password": self.passwords[user],
+        }
+
+
+def _java(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["java", "-Xmx128m", "-cp", f"{LIB}/*", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[Broker]:
+    if shutil.which("java") is None or not any(LIB.glob("kafka_2.13-*.jar")):
+        pytest.skip("Kafka jars or java missing (make up fetches them)")
+    home = Path(tempfile.mkdtemp(prefix="hqkafka-"))
+    port, controller = _free_port(), _free_port()
+    passwords = {user: uuid.uuid4().hex for user in USERS}
+    jaas = (
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" '
+        f'password="{passwords["admin"]}";'
+    )
+    props = home / "server.properties"
+    props.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{controller}",
+                "controller.listener.names=CONTROLLER",
+                f"listeners=SASL_PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
+                f"advertised.listeners=SASL_PLAINTEXT://127.0.0.1:{port}",
+                "inter.broker.listener.name=SASL_PLAINTEXT",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+                f"sasl.enabled.mechanisms={MECHANISM}",
+                f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
+                f"listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={jaas}",
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                # ANONYMOUS: the controller listener (loopback, PLAINTEXT, inside this one process).
+                "super.users=User:admin;User:ANONYMOUS",
+                "allow.everyone.if.no.acl.found=false",
+                "auto.create.topics.enable=false",
+                f"log.dirs={home / 'data'}",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "num.network.threads=1",
+                "num.io.threads=2",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    admin_config = home / "admin.properties"
+    admin_config.write_text(
+        f"security.protocol=SASL_PLAINTEXT\nsasl.mechanism={MECHANISM}\nsasl.jaas.config={jaas}\n",
+        encoding="utf-8",
+    )
+    scram = [
+        arg
+        for user in USERS
+        for arg in ("--add-scram", f"{MECHANISM}=[name={user},password={passwords[user]}]")
+    ]
+    formatted = _java(
+        "kafka.tools.StorageTool", "format", "-t", "hqfactsTrustTest0000w", "-c", str(props), *scram
+    )
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            "java",
+            "-Xmx256m",
+            "-Xms256m",
+            "-cp",
+            f"{LIB}/*",
+            f"-Dkafka.logs.dir={home}",
+            "kafka.Kafka",
+            str(props),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    result = Broker(f"127.0.0.1:{port}", passwords, admin_config)
+    try:
+        asyncio.run(_create_topics(result))
+        yield result
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+async def _create_topics(broker: Broker, deadline_s: float = 90.0) -> None:
+    deadline = time.monotonic() + deadline_s
+    while True:
+        admin = AIOKafkaAdminClient(**broker.client("admin"), request_timeout_ms=5000)  # type: ignore[arg-type]
+        try:
+            await admin.start()
+            await admin.create_topics([NewTopic(t, num_partitions=1, replication_factor=1) for t in TOPICS])
+            return
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1.0)
+        finally:
+            await admin.close()
+
+
+async def _write(broker: Broker, user: str, topic: str) -> bool:
+    producer = AIOKafkaProducer(**broker.client(user), request_timeout_ms=10_000)  # type: ignore[arg-type]
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, key=b"k", value=b"v")
+        return True
+    except TopicAuthorizationFailedError:
+        return False
+    finally:
+        await producer.stop()
+
+
+def test_acls_script_dry_run_names_every_principal() -> None:
+    out = subprocess.run([str(ACLS), "--dry-run"], capture_output=True, text=True, check=True).stdout
+    for principal in ("User:crawler", "User:extractor", "User:store"):
+        assert f"--allow-principal {principal}" in out
+    # Create only on the extractor's own (Faust internal) prefix; the operator creates the pipeline's topics.
+    assert all(
+        "Create" not in line for line in out.splitlines() if "prefixed --topic hqfacts-extractor-" not in line
+    )
+
+
+async def test_only_the_right_service_writes_each_topic(broker: Broker) -> None:
+    applied = subprocess.run(
+        [str(ACLS), "--bootstrap-server", broker.bootstrap, "--command-config", str(broker.admin_config)],
+        env={**os.environ, "KAFKA_ACLS": f"java -Xmx128m -cp {LIB}/* kafka.admin.AclCommand"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert applied.returncode == 0, applied.stderr
+    writers = {
+        RAW: {"crawler"},
+        FACTS: {"extractor", "store"},  # the store: tombstones of retired facts (its outbox)
+        EXTRACTIONS: {"extractor"},
+        f"{RAW}.dlq": {"extractor"},
+        f"{FACTS}.dlq": {"store"},
+        f"{EXTRACTIONS}.dlq": {"store"},
+    }
+    for topic, allowed in writers.items():
+        for user in ("crawler", "extractor", "store"):
+            assert await _write(broker, user, topic) == (user in allowed), (user, topic)
