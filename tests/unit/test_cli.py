@@ -91,7 +91,8 @@ def _failing(exc: BaseException) -> click.Command:
 def _kafka_down() -> BaseException:
     from aiokafka.errors import KafkaConnectionError
 
-    return KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 1, <AddressFamily.AF_INET: 2>)]")
+    error: BaseException = KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 1)]")
+    return error
 
 
 def _database_down() -> BaseException:
