@@ -275,3 +275,35 @@ def test_facts_as_csv_and_table(facts_url: str) -> None:
     )
     none = CliRunner().invoke(cli, ["facts", "--year", "1999"], env={"HQ_DATABASE_URL": facts_url})
     assert none.exit_code == 0 and none.stdout.strip() == "no facts stored for that filter"
+
+
+def test_dlq_redrive_needs_yes(database_url: str) -> None:
+    import asyncio
+
+    from services.common.kafka import dlq_headers
+    from services.store.dlq import read_dlq
+    from services.store.testing import fact_event, producer_for, sample_fact
+
+    run = uuid.uuid4().hex[:8]
+    settings = Settings(database_url=database_url, facts_topic=f"test.{run}.facts")
+    dlq = f"{settings.facts_topic}.dlq"
+    event = fact_event(sample_fact(value="7"), article_url=f"https://hddtvn.test/{run}/")
+    headers = dlq_headers(
+        error="store was down", source_topic=settings.facts_topic, partition=0, offset=0, stage="store"
+    )
+
+    async def dead_letter() -> None:
+        async with producer_for(settings) as producer:
+            await producer.send_and_wait(dlq, key=event.key, value=event.encode(), headers=headers)
+
+    asyncio.run(dead_letter())
+    env = {"HQ_DATABASE_URL": database_url, "HQ_FACTS_TOPIC": settings.facts_topic}
+    refused = _run("dlq", "redrive", "--topic", settings.facts_topic, "--all", **env)
+    assert refused.returncode == 1, refused.stderr
+    assert f"will produce 1 event(s) of {dlq} again to {settings.facts_topic}" in refused.stdout
+    assert "store was down" in refused.stdout and "--yes" in refused.stderr
+    assert "re-driven" not in refused.stdout
+    done = _run("dlq", "redrive", "--topic", settings.facts_topic, "--all", "--yes", **env)
+    assert done.returncode == 0 and f"1 event(s) re-driven from {dlq}" in done.stdout, done.stderr
+    source = asyncio.run(read_dlq(settings.kafka_bootstrap, settings.facts_topic))  # any topic reads
+    assert [e.value for e in source] == [event.encode()]
