@@ -13,7 +13,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -41,8 +41,10 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def normalise_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
-    """Rewrite the database URLs in place, so the settings of this process and its children agree."""
+def normalise_environment(environ: MutableMapping[str, str] | None = None) -> None:
+    """Rewrite the database URLs in place (default: ``os.environ``), so the settings of this process and of
+    the services it starts agree."""
+    environ = os.environ if environ is None else environ
     for name in _DATABASE_URL_VARIABLES:
         url = environ.get(name)
         if url:
