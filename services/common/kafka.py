@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from services.common.settings import Settings
+from services.common.settings import Settings, kafka_client_options
 from services.common.topics import (
     DLQ_TOPIC_CONFIG,
     EXTRACTIONS_TOPIC_CONFIG,
@@ -40,7 +40,7 @@ async def ensure_topics(
     bootstrap: str, specs: Mapping[str, Mapping[str, str]], partitions: int = 1
 ) -> list[str]:
     """Create the missing topics (idempotent); returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -70,6 +70,7 @@ def make_producer(
     """An idempotent, fully acknowledged, compressing producer."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
+        **kafka_client_options(),
         acks="all",
         enable_idempotence=True,
         compression_type=compression_type,

@@ -7,6 +7,7 @@ No credentials have a default: the database URLs come from the environment (``ma
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HQ_", extra="ignore")
 
     kafka_bootstrap: str = "127.0.0.1:29092"
+    # Kafka authentication (docs/security.md, "Trust boundaries"): PLAINTEXT on the local loopback stack; on a
+    # shared cluster SASL/SCRAM, one principal per service (its ACLs: deploy/kafka/acls.sh).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
+    kafka_ssl_cafile: str = ""  # SASL_SSL: the CA that signed the brokers' certificates (empty: system CAs)
     # The runtime role (data rights only): what every service connects with. Required, no default.
     database_url: str = ""
     # The migration owner (owns the tables, runs `hqfacts migrate`). Empty: migrations use database_url
@@ -96,6 +104,32 @@ def migration_url_for(database_url: str, settings: Settings | None = None) -> st
     if (owner_url.host, owner_url.port) != (target.host, target.port):
         return database_url
     return owner_url.set(database=target.database).render_as_string(hide_password=False)
+
+
+def kafka_client_options(settings: Settings | None = None) -> dict[str, Any]:
+    """aiokafka keyword arguments for the configured authentication ({} for PLAINTEXT).
+
+    Every Kafka client of the services passes them (``settings``: the caller's; None: the environment's).
+    """
+    s = settings or Settings()
+    if s.kafka_security_protocol == "PLAINTEXT":
+        return {}
+    if not (s.kafka_sasl_username and s.kafka_sasl_password):
+        raise MissingSettingError(
+            f"HQ_KAFKA_SECURITY_PROTOCOL={s.kafka_security_protocol} needs HQ_KAFKA_SASL_USERNAME "
+            "and HQ_KAFKA_SASL_PASSWORD"
+        )
+    options: dict[str, Any] = {
+        "security_protocol": s.kafka_security_protocol,
+        "sasl_mechanism": s.kafka_sasl_mechanism,
+        "sasl_plain_username": s.kafka_sasl_username,
+        "sasl_plain_password": s.kafka_sasl_password,
+    }
+    if s.kafka_security_protocol == "SASL_SSL":
+        from aiokafka.helpers import create_ssl_context
+
+        options["ssl_context"] = create_ssl_context(cafile=s.kafka_ssl_cafile or None)
+    return options
 
 
 @lru_cache(maxsize=1)

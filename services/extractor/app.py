@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from faust.auth import SASLCredentials
 from faust.types import EventT, TopicT
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 from services.common.events import EventError, RawPage
 from services.common.kafka import MAX_REQUEST_BYTES, dlq_headers
-from services.common.settings import Settings
+from services.common.settings import Settings, kafka_client_options
 from services.common.topics import dlq_topic
 from services.extractor.domain.facts import EXTRACTOR_VERSION
 from services.extractor.pool import ExtractionPool
@@ -57,6 +58,19 @@ class ExtractorTopics:
     dlq: TopicT
 
 
+def broker_credentials(settings: Settings) -> SASLCredentials | None:
+    """Faust's form of the Kafka authentication settings (None: PLAINTEXT)."""
+    options = kafka_client_options(settings)
+    if not options:
+        return None
+    return SASLCredentials(
+        username=options["sasl_plain_username"],
+        password=options["sasl_plain_password"],
+        mechanism=options["sasl_mechanism"],
+        ssl_context=options.get("ssl_context"),
+    )
+
+
 def _raw_topic(app: faust.App, name: str) -> TopicT:
     # Bytes in, bytes out: our own codecs (services.common.events) validate and fail with a reason.
     return app.topic(name, key_serializer="raw", value_serializer="raw", internal=False)
@@ -80,6 +94,7 @@ def create_app(
     app = faust.App(
         group_id or settings.extractor_group,
         broker=f"kafka://{settings.kafka_bootstrap}",
+        broker_credentials=broker_credentials(settings),
         store="memory://",
         autodiscover=False,
         topic_disable_leader=True,

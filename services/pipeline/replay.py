@@ -26,7 +26,7 @@ from sqlalchemy import select
 from services.common.db import make_engine
 from services.common.events import EventError
 from services.common.kafka import dlq_headers, ensure_topics, make_producer, topic_specs
-from services.common.settings import Settings
+from services.common.settings import Settings, kafka_client_options
 from services.common.topics import dlq_topic
 from services.extractor.pool import ExtractionPool
 from services.extractor.service import EncodedOutcome
@@ -105,7 +105,7 @@ def diff_snapshots(before: dict[str, FactState], after: dict[str, FactState]) ->
 
 
 async def group_has_members(bootstrap: str, group: str) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         responses = await admin.describe_consumer_groups([group])
@@ -139,6 +139,7 @@ async def replay_raw_topic(
     targets = await end_offsets(settings.kafka_bootstrap, [settings.raw_topic])
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_options(settings),
         group_id=group,
         enable_auto_commit=False,
         isolation_level="read_committed",

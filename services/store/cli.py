@@ -326,7 +326,9 @@ def _selected_topics(settings: Settings, topics: tuple[str, ...]) -> list[str]:
 async def _broker_topics(bootstrap: str) -> set[str]:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    from services.common.settings import kafka_client_options
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     try:
         await admin.start()
         return set(await admin.list_topics())

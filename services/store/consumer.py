@@ -20,7 +20,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from services.common.db import make_engine
 from services.common.kafka import dlq_headers, ensure_topics, make_producer, topic_specs
 from services.common.observability import start_health_server
-from services.common.settings import Settings
+from services.common.settings import Settings, kafka_client_options
 from services.common.topics import DLQ_TOPIC_CONFIG, dlq_topic
 from services.store import metrics
 from services.store.domain import DeadLetter, OutboxEvent, RecordKind, SourceRecord, StorePolicy
@@ -136,6 +136,7 @@ class StoreRunner:
         producer = make_producer(settings.kafka_bootstrap)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap,
+            **kafka_client_options(settings),
             group_id=settings.store_group,
             enable_auto_commit=False,
             isolation_level="read_committed",

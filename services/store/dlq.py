@@ -21,7 +21,7 @@ from sqlalchemy import func, select, tuple_, update
 from services.common.db import make_engine
 from services.common.events import EventError
 from services.common.kafka import header_map, make_producer
-from services.common.settings import Settings
+from services.common.settings import Settings, kafka_client_options
 from services.common.topics import DLQ_SUFFIX
 from services.store.domain import SourceRecord, StorePolicy, decode_extraction, decode_fact
 from services.store.tables import dead_letters
@@ -88,7 +88,9 @@ def dlq_topics(settings: Settings) -> list[str]:
 
 async def read_dlq(bootstrap: str, topic: str, *, timeout_s: float = 30.0) -> list[DlqEntry]:
     """Every event on ``topic`` up to its end as of now (no consumer group: nothing is committed)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, **kafka_client_options()
+    )
     await consumer.start()
     try:
         partitions = await _partitions_of(bootstrap, topic)
@@ -124,7 +126,7 @@ async def read_dlq(bootstrap: str, topic: str, *, timeout_s: float = 30.0) -> li
 
 
 async def _partitions_of(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         if topic not in await admin.list_topics():

@@ -196,7 +196,8 @@ def test_acls_script_dry_run_names_every_principal() -> None:
     )
 
 
-async def test_only_the_right_service_writes_each_topic(broker: Broker) -> None:
+@pytest.fixture(scope="module")
+def acls(broker: Broker) -> Broker:
     applied = subprocess.run(
         [str(ACLS), "--bootstrap-server", broker.bootstrap, "--command-config", str(broker.admin_config)],
         env={**os.environ, "KAFKA_ACLS": f"java -Xmx128m -cp {LIB}/* kafka.admin.AclCommand"},
@@ -207,6 +208,11 @@ async def test_only_the_right_service_writes_each_topic(broker: Broker) -> None:
         check=False,
     )
     assert applied.returncode == 0, applied.stderr
+    return broker
+
+
+async def test_only_the_right_service_writes_each_topic(acls: Broker) -> None:
+    broker = acls
     writers = {
         RAW: {"crawler"},
         FACTS: {"extractor", "store"},  # the store: tombstones of retired facts (its outbox)
@@ -218,3 +224,38 @@ async def test_only_the_right_service_writes_each_topic(broker: Broker) -> None:
     for topic, allowed in writers.items():
         for user in ("crawler", "extractor", "store"):
             assert await _write(broker, user, topic) == (user in allowed), (user, topic)
+
+
+async def test_the_services_clients_authenticate_with_their_settings(
+    acls: Broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.common.kafka import make_producer
+    from services.extractor.app import broker_credentials
+    from services.pipeline.progress import end_offsets
+
+    monkeypatch.setenv("HQ_KAFKA_BOOTSTRAP", acls.bootstrap)
+    monkeypatch.setenv("HQ_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("HQ_KAFKA_SASL_MECHANISM", MECHANISM)
+    monkeypatch.setenv("HQ_KAFKA_SASL_USERNAME", "crawler")
+    monkeypatch.setenv("HQ_KAFKA_SASL_PASSWORD", acls.passwords["crawler"])
+    producer = make_producer(acls.bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(RAW, key=b"k", value=b"page")
+        with pytest.raises(TopicAuthorizationFailedError):
+            await producer.send_and_wait(FACTS, key=b"k", value=b"forged fact")
+    finally:
+        await producer.stop()
+    ends = await end_offsets(acls.bootstrap, [RAW])
+    assert sum(ends.values()) >= 1
+
+    from services.common.settings import Settings
+
+    credentials = broker_credentials(Settings())
+    assert credentials is not None and credentials.username == "crawler"
+
+    monkeypatch.setenv("HQ_KAFKA_SASL_PASSWORD", "wrong")
+    intruder = make_producer(acls.bootstrap)
+    with pytest.raises(KafkaError):
+        await intruder.start()
+    await intruder.stop()

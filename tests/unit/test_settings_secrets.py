@@ -77,3 +77,23 @@ def test_services_started_by_the_pipeline_never_get_the_owner_url() -> None:
     assert env["HQ_DATABASE_URL"] == settings.database_url
     assert env["HQ_MIGRATION_DATABASE_URL"] == ""
     assert "ownerpw" not in "".join(env.values())
+
+
+def test_kafka_client_options() -> None:
+    from services.common.settings import kafka_client_options
+
+    assert kafka_client_options(Settings(kafka_security_protocol="PLAINTEXT")) == {}
+    sasl = Settings(
+        kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_username="store", kafka_sasl_password="pw"
+    )
+    assert kafka_client_options(sasl) == {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "store",
+        "sasl_plain_password": "pw",
+    }
+    with pytest.raises(MissingSettingError) as caught:
+        kafka_client_options(Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username="store"))
+    assert "HQ_KAFKA_SASL_PASSWORD" in str(caught.value)
+    tls = Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username="s", kafka_sasl_password="p")
+    assert kafka_client_options(tls)["ssl_context"] is not None

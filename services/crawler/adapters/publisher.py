@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import RecordMetadata
 
 from services.common.kafka import RAW_PAGES_COMPRESSION, ensure_topics, make_producer, topic_specs
-from services.common.settings import Settings
+from services.common.settings import Settings, kafka_client_options
 
 CRAWL_HEADER = "hq.crawl"
 ROLE_HEADER = "hq.role"
@@ -52,7 +52,11 @@ class Publisher:
         return sorted(parts)
 
     async def end_offsets(self) -> dict[int, int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            enable_auto_commit=False,
+            **kafka_client_options(self.settings),
+        )
         await consumer.start()
         try:
             tps = [TopicPartition(self.topic, p) for p in await self.partitions()]
@@ -65,6 +69,7 @@ class Publisher:
         """This crawl's events from ``start`` up to the current end of every partition."""
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,
+            **kafka_client_options(self.settings),
             enable_auto_commit=False,
             max_partition_fetch_bytes=16 * 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024,
