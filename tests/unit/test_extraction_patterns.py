@@ -753,3 +753,19 @@ def test_an_example_month_of_the_whole_department_is_its_figure() -> None:
     )
     (trade,) = [f for f in facts if f.metric == "trade_turnover"]
     assert (trade.subject, period(trade)) == ("cuc:hai-phong", (date(2020, 7, 1), date(2020, 7, 31)))
+
+
+def test_a_sentence_starting_with_a_vietnamese_capital_is_split_off() -> None:
+    from services.extractor.domain.facts import split_sentences
+
+    text = "Đến ngày 15/12, đơn vị thu 100 tỷ đồng. Ước đến hết ngày 31/12, đơn vị thu 120 tỷ đồng. Đây là mức cao."
+    assert len(split_sentences(text)) == 3
+
+
+def test_the_month_in_force() -> None:
+    facts = facts_of(
+        "Trong 10 tháng năm 2020, Cục Hải quan Hà Nội thu 20.000 tỷ đồng. Nhờ đó số thu NSNN trong tháng của "
+        "Cục Hải quan Hà Nội cũng tăng so với tháng trước, đạt 1.970 tỷ đồng."
+    )
+    (month,) = [f for f in facts if f.value == Decimal(1970 * 10**9)]
+    assert period(month) == (date(2020, 10, 1), date(2020, 10, 31))

@@ -291,6 +291,9 @@ def _resolve(
     is the first half of the month in force (else of the article's month)."""
     if mention.to_current and current is not None and current[1] is not None and current[1].year == year:
         return date(year, 1, 1), current[1]
+    if mention.month_of_current:
+        month = (current[1] or current[0]).month if current is not None else default_month
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
     if mention.half_of_current:
         month = (current[1] or current[0]).month if current is not None else default_month
         if mention.half_of_current == 1:

@@ -84,7 +84,10 @@ WHOLE_TRADE = re.compile(
     r"cả\s+nước|của\s+Việt\s+Nam|Việt\s+Nam\s+(?:đạt|ước)|toàn\s+[Nn]gành|[Hh]ải\s+quan\s+[A-ZĐ]"
 )
 
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[^\s\da-zđà-ỹ…])")
+# Lower-case letters of Vietnamese: a range like "à-ỹ" would also hold capitals such as Đ, Ư and Ơ, and a
+# sentence starting with one ("... dự toán. Ước đến hết ...") would not be split off.
+_LOWER_LETTERS = "a-z" + "".join(chr(c) for c in range(0xE0, 0x1EFA) if chr(c).islower())
+SENTENCE_END = re.compile(rf"(?<=[.!?…])[\"”’)]*\s+(?=[^\s\d{_LOWER_LETTERS}…])")
 
 ABBREVIATION_END = re.compile(r"(?:\b(?:TP|Tp|T|ThS|TS|PGS|GS|ông|bà|Mr|St|[A-ZĐ])\.)$")
 

@@ -47,6 +47,8 @@ PERIOD_RE = re.compile(
     r"|(?P<quarter>quý\s+(?P<q>IV|III|II|I|[1-4])(?![\w])(?:\s*(?:/|năm)\s*(?P<qy>" + _YEAR + r"))?)"
     r"|(?P<half>(?:kỳ\s+(?P<hk>[12])|nửa\s+(?P<hh>đầu|cuối)|15\s+ngày\s+(?P<hd>đầu|cuối))\s+(?:của\s+)?tháng\s+"
     r"(?P<hm>\d{1,2})(?!\d|[,.]\d)(?:\s*(?:/|năm)\s*(?P<hy>" + _YEAR + r"))?)"
+    # "số thu trong tháng của đơn vị": the month the text is about (resolved against it)
+    r"|(?P<thismonth>trong\s+tháng(?!\s*(?:\d|này|nay|trước|qua|tới|sau|đầu|cuối|gần|cao|[,.;:])))"
     # "kỳ 1", "nửa đầu tháng này": a half of the month the text is about (resolved against it)
     r"|(?P<halfnow>kỳ\s+(?P<hk2>[12])(?![\s/]*(?:tháng|\d))(?!\w)|"
     r"(?:nửa\s+(?P<hh2>đầu|cuối)|15\s+ngày\s+(?P<hd2>đầu|cuối))\s+(?:của\s+)?tháng\s+(?:này|nay))"
@@ -78,6 +80,7 @@ class PeriodMention:
     first_year: int | None = None  # a period that starts in an earlier year ("từ 16/12/2019 đến 15/11/2020")
     to_current: bool = False  # "lũy kế (từ đầu năm)": from the year's start to the end of the period in force
     half_of_current: int | None = None  # "kỳ 1", "nửa cuối tháng này": 1 or 2, a half of the month in force
+    month_of_current: bool = False  # "trong tháng": the whole month in force
 
     def resolve(self, default_year: int) -> tuple[date, date | None]:
         year = self.year or default_year
@@ -194,6 +197,8 @@ def _mention(match: re.Match[str]) -> PeriodMention | None:
             if first:
                 return PeriodMention(month, 1, month, 15, _year(match.group("hy")), pos)
             return PeriodMention(month, 16, month, None, _year(match.group("hy")), pos)
+        if match.group("thismonth"):
+            return PeriodMention(1, 1, 1, None, None, pos, month_of_current=True)
         if match.group("halfnow"):
             first = (
                 match.group("hk2") == "1" or (match.group("hh2") or match.group("hd2") or "").lower() == "đầu"
