@@ -1,6 +1,6 @@
-"""deploy/kafka/acls.sh on a real SASL/SCRAM broker with the standard authorizer (issue 9, "Trust
-boundaries"): only the crawler writes raw pages, only the extractor writes facts and extractions, only the
-store writes its DLQs (and tombstones on the facts topic).
+"""deploy/kafka/start-sasl.sh (compose's broker) and deploy/kafka/acls.sh on a real SASL/SCRAM broker with
+the standard authorizer (issue 9, "Trust boundaries"): only the crawler writes raw pages, only the extractor
+writes facts and extractions, only the store writes its DLQs (and tombstones on the facts topic).
 
 A scratch single-node Kafka from the local stack's jars (.local/kafka/lib), on its own ports and data
 directory: the running stack is never touched.
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 LIB = Path(os.environ.get("HQ_LOCAL") or ROOT / ".local") / "kafka" / "lib"
 ACLS = ROOT / "deploy" / "kafka" / "acls.sh"
+START = ROOT / "deploy" / "kafka" / "start-sasl.sh"
 MECHANISM = "SCRAM-SHA-512"
 USERS = ("admin", "crawler", "extractor", "store")
 RAW, FACTS, EXTRACTIONS = "hddtvn.pages.raw", "hddtvn.facts.v1", "hddtvn.extractions.v1"
@@ -58,92 +59,32 @@ class Broker:
         }
 
 
-def _java(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["java", "-Xmx128m", "-cp", f"{LIB}/*", *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def broker() -> Iterator[Broker]:
+    """deploy/kafka/start-sasl.sh (compose's kafka entrypoint) run from the local jars on free ports."""
     if shutil.which("java") is None or not any(LIB.glob("kafka_2.13-*.jar")):
         pytest.skip("Kafka jars or java missing (make up fetches them)")
     home = Path(tempfile.mkdtemp(prefix="hqkafka-"))
-    port, controller = _free_port(), _free_port()
+    port, host_port, controller = _free_port(), _free_port(), _free_port()
     passwords = {user: uuid.uuid4().hex for user in USERS}
-    jaas = (
-        'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" '
-        f'password="{passwords["admin"]}";'
-    )
-    props = home / "server.properties"
-    props.write_text(
-        "\n".join(
-            [
-                "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.voters=1@127.0.0.1:{controller}",
-                "controller.listener.names=CONTROLLER",
-                f"listeners=SASL_PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
-                f"advertised.listeners=SASL_PLAINTEXT://127.0.0.1:{port}",
-                "inter.broker.listener.name=SASL_PLAINTEXT",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
-                f"sasl.enabled.mechanisms={MECHANISM}",
-                f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
-                f"listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={jaas}",
-                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                # ANONYMOUS: the controller listener (loopback, PLAINTEXT, inside this one process).
-                "super.users=User:admin;User:ANONYMOUS",
-                "allow.everyone.if.no.acl.found=false",
-                "auto.create.topics.enable=false",
-                f"log.dirs={home / 'data'}",
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                "num.network.threads=1",
-                "num.io.threads=2",
-                "",
-            ]
+    env = {
+        **os.environ,
+        **{f"KAFKA_{user.upper()}_PASSWORD": password for user, password in passwords.items()},
+        "KAFKA_CONFIG_DIR": str(home / "config"),
+        "KAFKA_LOG_DIRS": str(home / "data"),
+        "KAFKA_LISTENERS": (
+            f"SASL://127.0.0.1:{port},HOST://127.0.0.1:{host_port},CONTROLLER://127.0.0.1:{controller}"
         ),
-        encoding="utf-8",
-    )
-    admin_config = home / "admin.properties"
-    admin_config.write_text(
-        f"security.protocol=SASL_PLAINTEXT\nsasl.mechanism={MECHANISM}\nsasl.jaas.config={jaas}\n",
-        encoding="utf-8",
-    )
-    scram = [
-        arg
-        for user in USERS
-        for arg in ("--add-scram", f"{MECHANISM}=[name={user},password={passwords[user]}]")
-    ]
-    formatted = _java(
-        "kafka.tools.StorageTool", "format", "-t", "hqfactsTrustTest0000w", "-c", str(props), *scram
-    )
-    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+        "KAFKA_ADVERTISED_LISTENERS": f"SASL://127.0.0.1:{port},HOST://127.0.0.1:{host_port}",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": f"1@127.0.0.1:{controller}",
+        "KAFKA_STORAGE_CMD": f"java -Xmx128m -cp {LIB}/* kafka.tools.StorageTool",
+        "KAFKA_START_CMD": f"java -Xmx256m -Xms256m -Dkafka.logs.dir={home} -cp {LIB}/* kafka.Kafka",
+    }
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(
-        [
-            "java",
-            "-Xmx256m",
-            "-Xms256m",
-            "-cp",
-            f"{LIB}/*",
-            f"-Dkafka.logs.dir={home}",
-            "kafka.Kafka",
-            str(props),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        [str(START)], env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
     )
-    result = Broker(f"127.0.0.1:{port}", passwords, admin_config)
+    result = Broker(f"127.0.0.1:{port}", passwords, home / "config" / "admin.properties")
     try:
         asyncio.run(_create_topics(result))
         yield result
