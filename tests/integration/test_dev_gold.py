@@ -58,9 +58,9 @@ def dev_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # is predicted there as spurious), raised with every improvement until it asserts the goal (F1 0.95, P 0.97).
 # "tune" is the half whose errors the rules were written from; "blind" is the half nobody looks at.
 FLOOR = {
-    "all": {"precision": 0.975, "f1": 0.955, "period": 0.96},
+    "all": {"precision": 0.975, "f1": 0.955, "period": 0.97},
     "tune": {"precision": 0.985, "f1": 0.98, "period": 0.95},
-    "blind": {"precision": 0.96, "f1": 0.925, "period": 0.93},
+    "blind": {"precision": 0.96, "f1": 0.925, "period": 0.95},
 }
 
 

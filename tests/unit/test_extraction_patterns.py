@@ -769,3 +769,18 @@ def test_the_month_in_force() -> None:
     )
     (month,) = [f for f in facts if f.value == Decimal(1970 * 10**9)]
     assert period(month) == (date(2020, 10, 1), date(2020, 10, 31))
+
+
+def test_a_sentence_compared_with_a_year_reports_the_year_after() -> None:
+    republished = Article(
+        url="https://example.test/b/",
+        title="Tin tức hải quan",
+        published=datetime(2021, 1, 12, 9, 0, tzinfo=UTC),  # a bulk re-publication date
+        lead="",
+        blocks=(
+            "Tính đến ngày 24/8, số thu NSNN của Cục Hải quan Gia Lai đạt 353 tỷ đồng, giảm 27% so với cùng "
+            "kỳ năm 2019.",
+        ),
+    )
+    (revenue,) = [f for f in extract_facts(republished) if f.metric == "budget_revenue"]
+    assert period(revenue) == (date(2020, 1, 1), date(2020, 8, 24))

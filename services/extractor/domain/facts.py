@@ -554,6 +554,12 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
         if compared:
             state.implied_year = int(compared.group(1)) + 1
     sentence_years = year_mentions(masked) if has_digit else []
+    if not sentence_years and has_digit and hint:
+        # "tăng 14% so với năm 2019" with no year of its own: the sentence reports the year after (the text's
+        # own evidence beats the page's date, which is often that of a bulk re-publication).
+        compared = lex.COMPARED_YEAR.search(sentence)
+        if compared:
+            sentence_years = [(0, int(compared.group(1)) + 1)]
     periods = (
         find_periods(masked, lower)
         if has_digit or ("n" in lower and lex.PERIOD_WITHOUT_DIGITS.search(lower))

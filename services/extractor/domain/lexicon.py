@@ -351,6 +351,8 @@ OTHER_COMPARISON_VALUE = re.compile(
 COMPARISON_VALUE_AFTER = re.compile(r"^\s*(?:đồng|USD)?\s*(?:của|trong)\s+cùng\s+kỳ", re.IGNORECASE)
 
 COMPARISON_YEAR = re.compile(r"cùng\s+kỳ\s+(?:năm\s+)?(\d{4})", re.IGNORECASE)
+# The year a sentence compares with: "so với (cùng kỳ) năm 2019", "so với năm trước 2019".
+COMPARED_YEAR = re.compile(r"(?:cùng\s+kỳ|so\s+với)\s+(?:cùng\s+kỳ\s+)?(?:năm\s+)?(\d{4})\b", re.IGNORECASE)
 
 OF_SUBJECT_AFTER = re.compile(r"\s*(?:đồng|USD)?\s*(?:của|thuộc)\s+")
 
