@@ -784,3 +784,8 @@ def test_a_sentence_compared_with_a_year_reports_the_year_after() -> None:
     )
     (revenue,) = [f for f in extract_facts(republished) if f.metric == "budget_revenue"]
     assert period(revenue) == (date(2020, 1, 1), date(2020, 8, 24))
+
+
+def test_a_heading_with_a_decimal_comma_is_still_a_heading() -> None:
+    facts = facts_of("Thu ngân sách sẽ đạt 101,8% dự toán", "Năm 2020, Cục Hải quan Gia Lai thu 500 tỷ đồng.")
+    assert {f.metric for f in facts} == {"budget_revenue"}

@@ -1418,8 +1418,11 @@ def _change_metric(family: str) -> str | None:
 
 
 def _is_summary_block(text: str) -> bool:
-    """Headings: short, no comma, no sentence punctuation at the end."""
-    return len(text) < 120 and "," not in text and not lex.ENDS_LIKE_PROSE.search(text)
+    """Headings: short, no comma (a decimal one, "101,8%", is not), no sentence punctuation at the end."""
+    return len(text) < 120 and not _CLAUSE_COMMA.search(text) and not lex.ENDS_LIKE_PROSE.search(text)
+
+
+_CLAUSE_COMMA = re.compile(r",(?!\d)")
 
 
 def _consistent(summary: Fact, body: Fact) -> bool:
