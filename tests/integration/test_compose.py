@@ -23,7 +23,9 @@ INITDB = ROOT / "deploy" / "postgres" / "initdb"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 APP_SERVICES = {"crawler": 9101, "extractor": 9102, "store": 9103}
-SERVICES = {"kafka", "postgres", "migrate", *APP_SERVICES}
+ONE_SHOTS = {"migrate", "kafka-topics", "kafka-acls"}
+SERVICES = {"kafka", "postgres", *ONE_SHOTS, *APP_SERVICES}
+START_SASL = ROOT / "deploy" / "kafka" / "start-sasl.sh"
 ENV_VARS = {"HQ_KAFKA_BOOTSTRAP", "HQ_DATABASE_URL"}
 
 
@@ -79,7 +81,7 @@ def _compose_config(env_file: Path) -> subprocess.CompletedProcess[str]:
             pytest.fail("docker-compose missing in CI: `make test` installs it (deploy/local/tools.sh)")
         pytest.skip("docker-compose not installed (run deploy/local/tools.sh)")
     # Neither the caller's DOCKER_* nor a secret of the same name in the environment may leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "HQ_PG_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "HQ_PG_", "HQ_KAFKA_"))}
     return subprocess.run(
         [*cli, "--env-file", str(env_file), "-f", str(COMPOSE), "config"],
         cwd=ROOT,
@@ -114,12 +116,26 @@ def test_compose_config_validates_offline(tmp_path: Path) -> None:
     postgres = _env(resolved["services"]["postgres"])
     assert postgres["POSTGRES_PASSWORD"] == secrets["HQ_PG_SUPERUSER_PASSWORD"]
     assert (postgres["HQ_PG_OWNER_PASSWORD"], postgres["HQ_PG_APP_PASSWORD"]) == (owner, app)
+    # Kafka: each service authenticates as itself; only the broker and the one-shots get the admin password.
+    admin = secrets["HQ_KAFKA_ADMIN_PASSWORD"]
+    for name in APP_SERVICES:
+        env = _env(resolved["services"][name])
+        assert env["HQ_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT", name
+        assert env["HQ_KAFKA_SASL_USERNAME"] == name
+        assert env["HQ_KAFKA_SASL_PASSWORD"] == secrets[f"HQ_KAFKA_{name.upper()}_PASSWORD"]
+        assert admin not in str(resolved["services"][name]), name
+    kafka = _env(resolved["services"]["kafka"])
+    for user in ("admin", "crawler", "extractor", "store"):
+        assert kafka[f"KAFKA_{user.upper()}_PASSWORD"] == secrets[f"HQ_KAFKA_{user.upper()}_PASSWORD"]
+    topics = _env(resolved["services"]["kafka-topics"])
+    assert (topics["HQ_KAFKA_SASL_USERNAME"], topics["HQ_KAFKA_SASL_PASSWORD"]) == ("admin", admin)
+    assert _env(resolved["services"]["kafka-acls"])["KAFKA_ADMIN_PASSWORD"] == admin
 
 
 def test_compose_refuses_to_start_without_secrets() -> None:
     result = _compose_config(ENV_EXAMPLE)  # every value empty
     assert result.returncode != 0
-    assert "HQ_PG_" in result.stderr and "deploy/.env" in result.stderr, result.stderr
+    assert "PASSWORD in deploy/.env" in result.stderr, result.stderr
 
 
 def test_no_secret_in_the_compose_file(services: dict[str, dict[str, Any]]) -> None:
@@ -147,30 +163,38 @@ def test_all_services_present(services: dict[str, dict[str, Any]]) -> None:
 def test_images(services: dict[str, dict[str, Any]]) -> None:
     assert services["kafka"]["image"] == "apache/kafka:3.9.1"
     assert services["postgres"]["image"] == "postgres:16"
-    for name in ("migrate", *APP_SERVICES):
+    assert services["kafka-acls"]["image"] == "apache/kafka:3.9.1"
+    for name in ("migrate", "kafka-topics", *APP_SERVICES):
         assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
 
 
-def test_kafka_kraft_environment(services: dict[str, dict[str, Any]]) -> None:
-    env = _env(services["kafka"])
-    for key in (
-        "KAFKA_NODE_ID",
-        "KAFKA_PROCESS_ROLES",
-        "KAFKA_LISTENERS",
-        "KAFKA_ADVERTISED_LISTENERS",
-        "KAFKA_CONTROLLER_LISTENER_NAMES",
-        "KAFKA_CONTROLLER_QUORUM_VOTERS",
-        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+def test_kafka_sasl_kraft(services: dict[str, dict[str, Any]]) -> None:
+    kafka = services["kafka"]
+    assert kafka["entrypoint"] == ["/bin/bash", "/hqfacts/kafka/start-sasl.sh"]
+    assert "./kafka:/hqfacts/kafka:ro" in kafka["volumes"]
+    env = _env(kafka)
+    # Every client listener is SASL; the controller stays on the container's loopback.
+    assert env["KAFKA_LISTENERS"] == "SASL://:9092,HOST://:29092,CONTROLLER://127.0.0.1:9093"
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "SASL://kafka:9092,HOST://localhost:29092"
+    script = START_SASL.read_text(encoding="utf-8")
+    for line in (
+        "process.roles=broker,controller",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT",
+        "inter.broker.listener.name=SASL",
+        "sasl.enabled.mechanisms=$MECHANISM",
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found=false",
+        "auto.create.topics.enable=false",
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "message.max.bytes=10485760",
     ):
-        assert env.get(key), key
-    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
-    assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "1"
-    assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "1"
-    assert env["KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS"] == "0"
-    assert int(env["KAFKA_MESSAGE_MAX_BYTES"]) >= 10 * 1024 * 1024
-    # The app containers reach the broker on the advertised in-network listener.
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+        assert f"\n{line}\n" in script, line
+    assert "set -euo pipefail" in script
+    acls = services["kafka-acls"]
+    assert acls["entrypoint"] == ["/bin/bash", "/hqfacts/kafka/init-acls.sh"]
+    assert _env(acls)["KAFKA_BOOTSTRAP"] == "kafka:9092"
 
 
 def test_healthchecks(services: dict[str, dict[str, Any]]) -> None:
@@ -186,18 +210,23 @@ def test_healthchecks(services: dict[str, dict[str, Any]]) -> None:
 
 def test_depends_on_conditions(services: dict[str, dict[str, Any]]) -> None:
     assert _conditions(services["migrate"]) == {"kafka": "service_healthy", "postgres": "service_healthy"}
+    assert _conditions(services["kafka-topics"]) == {"kafka": "service_healthy"}
+    assert _conditions(services["kafka-acls"]) == {"kafka": "service_healthy"}
     for name in APP_SERVICES:
         assert _conditions(services[name]) == {
             "kafka": "service_healthy",
             "postgres": "service_healthy",
             "migrate": "service_completed_successfully",
+            "kafka-topics": "service_completed_successfully",
+            "kafka-acls": "service_completed_successfully",
         }, name
 
 
 def test_restart_policies(services: dict[str, dict[str, Any]]) -> None:
     for name in ("kafka", "postgres", *APP_SERVICES):
         assert services[name]["restart"] == "unless-stopped", name
-    assert services["migrate"]["restart"] == "no"
+    for name in ONE_SHOTS:
+        assert services[name]["restart"] == "no", name
 
 
 def test_app_environment(services: dict[str, dict[str, Any]]) -> None:

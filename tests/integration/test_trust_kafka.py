@@ -139,9 +139,15 @@ def test_acls_script_dry_run_names_every_principal() -> None:
 
 @pytest.fixture(scope="module")
 def acls(broker: Broker) -> Broker:
+    """deploy/kafka/init-acls.sh (compose's one-shot `kafka-acls`), which runs acls.sh as the admin."""
     applied = subprocess.run(
-        [str(ACLS), "--bootstrap-server", broker.bootstrap, "--command-config", str(broker.admin_config)],
-        env={**os.environ, "KAFKA_ACLS": f"java -Xmx128m -cp {LIB}/* kafka.admin.AclCommand"},
+        [str(ROOT / "deploy" / "kafka" / "init-acls.sh")],
+        env={
+            **os.environ,
+            "KAFKA_ACLS": f"java -Xmx128m -cp {LIB}/* kafka.admin.AclCommand",
+            "KAFKA_BOOTSTRAP": broker.bootstrap,
+            "KAFKA_ADMIN_PASSWORD": broker.passwords["admin"],
+        },
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -149,6 +155,7 @@ def acls(broker: Broker) -> Broker:
         check=False,
     )
     assert applied.returncode == 0, applied.stderr
+    assert "kafka ACLs applied" in applied.stdout
     return broker
 
 
