@@ -789,3 +789,15 @@ def test_a_sentence_compared_with_a_year_reports_the_year_after() -> None:
 def test_a_heading_with_a_decimal_comma_is_still_a_heading() -> None:
     facts = facts_of("Thu ngân sách sẽ đạt 101,8% dự toán", "Năm 2020, Cục Hải quan Gia Lai thu 500 tỷ đồng.")
     assert {f.metric for f in facts} == {"budget_revenue"}
+
+
+def test_a_department_building_a_plan_is_the_actor_and_recent_seizures_are_news() -> None:
+    (mention,) = find_subjects("Cục Hải quan Gia Lai xây dựng kế hoạch, chương trình hành động và phấn đấu")
+    assert mention.subject == "cuc:gia-lai"
+    assert (
+        facts_of(
+            "Thời gian gần đây, lực lượng Hải quan Gia Lai đã bắt giữ 3 vụ vận chuyển gia cầm trái phép."
+        )
+        == []
+    )
+    assert facts_of("Tháng 3/2020, trị giá hàng theo khai báo của 2 tờ khai trên 441 triệu đồng.") == []

@@ -393,7 +393,8 @@ CASE_CUES = re.compile(
 
 ASSIGNER_AFTER = re.compile(
     r"(?:\s*(?:,|và)\s+(?:UBND|Ủy\s+ban|HĐND|Bộ|Tổng\s+cục|TCHQ|Cục|Quốc\s+hội)[^\d,;.:]{0,30}?)*"
-    r"\s*(?:đã\s+|đề\s+ra\s+|)(?:giao\b|xây\s+dựng)"
+    # "Cục X xây dựng chỉ tiêu ..." sets a target; "Cục X xây dựng kế hoạch, ..., phấn đấu ..." acts
+    r"\s*(?:đã\s+|đề\s+ra\s+|)(?:giao\b|xây\s+dựng(?=\s+(?:chỉ\s+tiêu|mục\s+tiêu)))"
 )
 
 ASSIGNER_BEFORE = re.compile(
@@ -443,7 +444,7 @@ RATE_AFTER = re.compile(
 
 DECLARATION_NOT = re.compile(
     r"danh\s+sách|cung\s+cấp|chuyển\s+(?:sang|cho|giao)|tham\s+vấn|bác\s+bỏ|kiểm\s+tra|luồng|sai\s+sót|\bhủy|\bsửa|bổ\s+sung|\bnợ\b|vi\s+phạm|ấn\s+định|"
-    r"điện\s+tử\s+hóa|giấy|chứng\s+từ",
+    r"điện\s+tử\s+hóa|giấy|chứng\s+từ|theo\s+khai\s+báo|trị\s+giá\s+hàng",
     re.IGNORECASE,
 )
 
@@ -529,7 +530,7 @@ ATTENDANCE_OPENING = re.compile(r"\W*(?:[Tt]ham\s+dự|[Dd]ự\s+(?:hội|buổi
 
 ONE_FLIGHT = re.compile(r"[Cc]huyến\s+bay\s+(?:mang\s+)?số\s+hiệu")
 
-JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b")
+JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b|thời\s+gian\s+gần\s+đây")
 # A window of days or weeks: the news of a few seizures, not a period's count.
 SHORT_WINDOW = re.compile(
     r"(?:trong\s+vòng|chỉ\s+trong)\s+(?:\d+|vài|ít)\s+ngày|\d+\s+tuần\s+(?:trở\s+lại\s+đây|qua)|"
