@@ -530,7 +530,7 @@ ATTENDANCE_OPENING = re.compile(r"\W*(?:[Tt]ham\s+dự|[Dd]ự\s+(?:hội|buổi
 
 ONE_FLIGHT = re.compile(r"[Cc]huyến\s+bay\s+(?:mang\s+)?số\s+hiệu")
 
-JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b|thời\s+gian\s+gần\s+đây")
+JUST_NOW = re.compile(r"\bvừa\s+(?!qua\b)|\bmới\s+đây\b|[Tt]hời\s+gian\s+gần\s+đây")
 # A window of days or weeks: the news of a few seizures, not a period's count.
 SHORT_WINDOW = re.compile(
     r"(?:trong\s+vòng|chỉ\s+trong)\s+(?:\d+|vài|ít)\s+ngày|\d+\s+tuần\s+(?:trở\s+lại\s+đây|qua)|"
