@@ -801,3 +801,26 @@ def test_a_department_building_a_plan_is_the_actor_and_recent_seizures_are_news(
         == []
     )
     assert facts_of("Tháng 3/2020, trị giá hàng theo khai báo của 2 tờ khai trên 441 triệu đồng.") == []
+
+
+def published_in_january(*blocks: str) -> list[Fact]:
+    return extract_facts(
+        Article(
+            url="https://example.test/c/",
+            title="Tin tức hải quan",
+            published=datetime(2021, 1, 20, 9, 0, tzinfo=UTC),
+            lead="",
+            blocks=blocks,
+        )
+    )
+
+
+def test_a_month_not_yet_begun_when_the_page_was_published_is_last_years() -> None:
+    (revenue,) = published_in_january("Trong tháng 10, Cục Hải quan Gia Lai thu ngân sách đạt 40 tỷ đồng.")
+    assert period(revenue) == (date(2020, 10, 1), date(2020, 10, 31))
+
+
+def test_a_result_for_a_year_long_after_the_page_is_a_plan_not_a_fact() -> None:
+    assert published_in_january("Kim ngạch xuất khẩu cả nước đạt khoảng 400 tỷ USD vào năm 2025.") == []
+    (export,) = published_in_january("Năm 2020, kim ngạch xuất khẩu cả nước đạt 280 tỷ USD.")
+    assert period(export) == (date(2020, 1, 1), date(2020, 12, 31))

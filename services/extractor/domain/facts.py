@@ -21,7 +21,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -134,6 +134,7 @@ def bounded_pieces(sentence: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
 class _State:
     default_year: int
     default_month: int = 12
+    published: date | None = None
     subject: str | None = None
     subject_block: int = -1
     unit_subject: str | None = None
@@ -278,7 +279,13 @@ def _period_for(
     if mentions:
         try:
             current = mentions[-2].resolve(year) if len(mentions) > 1 else state.period
-            return _resolve(mentions[-1], year, current, state.default_month)
+            period = _resolve(mentions[-1], year, current, state.default_month)
+            # "tháng 10" in a page of January: no year anywhere, and a month not yet begun when the page
+            # was published is last year's.
+            year_unstated = not (sentence_years or state.year or state.implied_year or mentions[-1].year)
+            if year_unstated and state.published and period[0] > state.published:
+                period = _resolve(mentions[-1], year - 1, current, state.default_month)
+            return period
         except ValueError:
             return None
     return state.period
@@ -1472,6 +1479,21 @@ def _plausible(fact: Fact) -> bool:
     return fact.value >= floor * months
 
 
+# Some pages carry a publication date months off (reposts): only a period beginning more than a year after
+# it is surely not yet a result ("đạt khoảng 330 tỷ USD vào năm 2025" in a page of 2021 is a plan).
+_RESULT_AFTER_PUBLICATION = timedelta(days=366)
+
+
+def _after_publication(fact: Fact, published: date | None) -> bool:
+    """A result for a period that had not begun a year after the page was published is a plan."""
+    return (
+        published is not None
+        and fact.kind == "actual"
+        and fact.period_start is not None
+        and fact.period_start > published + _RESULT_AFTER_PUBLICATION
+    )
+
+
 def extract_facts(article: Article) -> list[Fact]:
     """The article's facts in reading order, one per identity.
 
@@ -1483,7 +1505,9 @@ def extract_facts(article: Article) -> list[Fact]:
         return []  # no customs, no trade, no enforcement: no subject any fact could have (most pages)
     published_year = article.published.year if article.published else date.today().year
     state = _State(
-        default_year=published_year, default_month=article.published.month if article.published else 12
+        default_year=published_year,
+        default_month=article.published.month if article.published else 12,
+        published=article.published.date() if article.published else None,
     )
     state.customs = bool(lex.CUSTOMS_LOWER.search(whole))
     state.customs_article = _names_customs(whole)
@@ -1523,8 +1547,9 @@ def extract_facts(article: Article) -> list[Fact]:
                 lead_facts.extend(facts)
             else:
                 body.extend(facts)
-    body = [f for f in body if _plausible(f)]
-    lead_facts = [f for f in lead_facts if _plausible(f)]
+    published = article.published.date() if article.published else None
+    body = [f for f in body if _plausible(f) and not _after_publication(f, published)]
+    lead_facts = [f for f in lead_facts if _plausible(f) and not _after_publication(f, published)]
     kept_lead = [f for f in lead_facts if not any(_consistent(f, b) for b in body)]
     result: list[Fact] = []
     seen: set[tuple[str, ...]] = set()
