@@ -824,3 +824,10 @@ def test_a_result_for_a_year_long_after_the_page_is_a_plan_not_a_fact() -> None:
     assert published_in_january("Kim ngạch xuất khẩu cả nước đạt khoảng 400 tỷ USD vào năm 2025.") == []
     (export,) = published_in_january("Năm 2020, kim ngạch xuất khẩu cả nước đạt 280 tỷ USD.")
     assert period(export) == (date(2020, 1, 1), date(2020, 12, 31))
+
+
+def test_an_amount_that_must_be_reached_is_a_target() -> None:
+    (revenue,) = facts_of(
+        "Bộ Tài chính giao ngành Hải quan thu ngân sách năm 2021 tối thiểu phải đạt 300.000 tỷ đồng."
+    )
+    assert (revenue.kind, revenue.target_type) == ("target", "chi-tieu")

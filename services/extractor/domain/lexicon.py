@@ -290,7 +290,7 @@ HYPOTHETICAL = re.compile(
 )
 
 TARGET_CUE = re.compile(
-    r"dự\s+toán|chỉ\s+tiêu|kế\s+hoạch|phấn\s+đấu|mục\s+tiêu|được\s+giao|giao\s+(?:thu|là)|giao\s*\(",
+    r"dự\s+toán|chỉ\s+tiêu|kế\s+hoạch|phấn\s+đấu|mục\s+tiêu|được\s+giao|giao\s+(?:thu|là)|giao\s*\(|phải\s+đạt",
     re.IGNORECASE,
 )
 
