@@ -831,3 +831,10 @@ def test_an_amount_that_must_be_reached_is_a_target() -> None:
         "Bộ Tài chính giao ngành Hải quan thu ngân sách năm 2021 tối thiểu phải đạt 300.000 tỷ đồng."
     )
     assert (revenue.kind, revenue.target_type) == ("target", "chi-tieu")
+
+
+def test_up_to_the_end_of_a_month_runs_from_the_start_of_the_year() -> None:
+    (revenue,) = facts_of(
+        "Tính đến cuối tháng 4/2020, số thu ngân sách của Cục Hải quan Gia Lai đạt 120 tỷ đồng."
+    )
+    assert period(revenue) == (date(2020, 1, 1), date(2020, 4, 30))

@@ -36,7 +36,7 @@ PERIOD_RE = re.compile(
     r"(?:tháng\s+(?P<yym>\d{1,2})\s*/\s*)?(?P<yy2>" + _YEAR + r")(?![\d/]))"
     r"|(?P<upto>(?:tính\s+)?(?:đến\s+hết|đến|tới\s+hết|tới|hết|lũy\s+kế\s+đến|lũy\s+kế\s+tới)"
     r"(?:\s+ngày)?\s+(?P<ud>\d{1,2})/(?P<um>\d{1,2})(?:/(?P<uy>" + _YEAR + r"))?(?![\d/]))"
-    r"|(?P<uptomonth>(?:đến\s+hết|tới\s+hết|hết|đến|tới|lũy\s+kế\s+đến)\s+tháng\s+(?P<umon>\d{1,2})"
+    r"|(?P<uptomonth>(?:(?:đến|tới)\s+(?:hết|cuối)|hết|đến|tới|lũy\s+kế\s+đến)\s+tháng\s+(?P<umon>\d{1,2})"
     r"(?:\s*/\s*(?P<umy>" + _YEAR + r")|\s+năm\s+(?P<umy2>" + _YEAR + r"))?(?![\d/]))"
     r"|(?P<midmonth>(?:đến|tới)\s+(?:hết\s+)?(?:trung\s+tuần|giữa)\s+tháng\s+(?P<mm>\d{1,2})"
     r"(?:\s*(?:/|năm)\s*(?P<mmy>" + _YEAR + r"))?(?![\d/]))"
