@@ -838,3 +838,13 @@ def test_up_to_the_end_of_a_month_runs_from_the_start_of_the_year() -> None:
         "Tính đến cuối tháng 4/2020, số thu ngân sách của Cục Hải quan Gia Lai đạt 120 tỷ đồng."
     )
     assert period(revenue) == (date(2020, 1, 1), date(2020, 4, 30))
+
+
+def test_a_group_of_enterprises_is_not_the_whole_country() -> None:
+    assert (
+        facts_of(
+            "Từ đầu năm đến hết ngày 15/11/2020, trị giá xuất khẩu của nhóm các doanh nghiệp này "
+            "đạt 150 tỷ USD, tăng 5% so với cùng kỳ."
+        )
+        == []
+    )

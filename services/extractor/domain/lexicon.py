@@ -162,7 +162,7 @@ OUT_OF_SCOPE = re.compile(
 # Words that put a whole clause outside a unit's total, wherever they stand in it.
 CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
     re.compile(
-        r"có\s+thuế|không\s+thuế|\bfdi\b|trong\s+nước|mặt\s+hàng|nhóm\s+hàng|khối\s+doanh\s+nghiệp|"
+        r"có\s+thuế|không\s+thuế|\bfdi\b|trong\s+nước|mặt\s+hàng|nhóm\s+hàng|(?:khối|nhóm)\s+(?:các\s+)?doanh\s+nghiệp|"
         r"doanh\s+nghiệp\s+mới|\bmột\s+số\b|\b(?:như|gồm)\s*:|xăng\s+dầu|dầu\s+thô|\bthan\b|quặng|"
         r"sắt\s+thép|ô\s*tô|linh\s+kiện|phụ\s+tùng|điện\s+thoại|máy\s+vi\s+tính|dệt\s+may|giày\s+dép|"
         r"thị\s+trường|phương\s+tiện|nộp\s+thuế|nguồn\s+này|công\s+ty|điển\s+hình(?!\s+như\s+(?:tháng|năm|quý))|\bchở\b|sản\s+lượng|"
