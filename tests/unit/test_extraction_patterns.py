@@ -848,3 +848,9 @@ def test_a_group_of_enterprises_is_not_the_whole_country() -> None:
         )
         == []
     )
+
+
+def test_money_handed_over_as_a_gift_is_not_collected() -> None:
+    assert (
+        facts_of("Cục Điều tra chống buôn lậu vừa trao số tiền 30 triệu đồng ủng hộ đồng bào vùng lũ.") == []
+    )

@@ -184,6 +184,8 @@ CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
         + r"|sung\s+công|tồn\s+đọng|nguồn\s+thu\s+từ|qua\s+cổng|thanh\s+toán\s+điện\s+tử|"
         r"truy\s+thu|tạm\s+nhập|tái\s+xuất|kho\s+ngoại\s+quan|chuyển\s+cửa\s+khẩu|hồ\s+tiêu|"
         r"\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|"
+        # Gifts and donations: money handed over, not collected.
+        r"\btrao\s+(?:tặng|số\s+tiền)|ủng\s+hộ\s+(?:số\s+)?tiền|quyên\s+góp|từ\s+thiện|"
         r"thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
     )
 )
