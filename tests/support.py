@@ -74,6 +74,8 @@ def _fact_from_row(row: Any) -> Fact:
         target_type=row["target_type"],
         assigned_by=row["assigned_by"],
         evidence=row["evidence"],
+        rule=row["rule"],
+        confidence=None if row["confidence"] is None else float(row["confidence"]),
     )
 
 

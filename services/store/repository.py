@@ -219,11 +219,13 @@ class SqlStoreRepository:
     ) -> BatchOutcome:
         try:
             with self.engine.begin() as conn:
+                # Taken before anything can fail: once the database is gone, conn.connection raises.
+                pooled = conn.connection
                 try:
                     return self._apply(conn, batch, consumer_group, dlq_topic_of)
                 except BaseException:
                     # The rollback also drops stage tables created in this transaction: create them anew.
-                    conn.connection.info.pop("hq_stages", None)
+                    pooled.info.pop("hq_stages", None)
                     raise
         except Exception as exc:
             raise translate_db_error(exc) from exc

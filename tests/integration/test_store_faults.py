@@ -18,6 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
 
 from services.common.settings import Settings
+from services.store.domain import ClassifiedBatch
+from services.store.errors import TransientStoreError
+from services.store.repository import SqlStoreRepository
 from services.store.tables import consumer_offsets, facts
 from services.store.testing import (
     eventually,
@@ -234,3 +237,17 @@ async def test_sigterm_exits_zero_and_kill_9_loses_nothing(database_url: str, en
                 process.kill()
                 process.wait()
     assert count_rows(engine, settings.facts_topic) == 300
+
+
+def test_a_connection_lost_mid_batch_is_a_transient_error(engine: Engine) -> None:
+    """The connection dies inside the batch transaction: the store must see 'retry later', not a crash."""
+
+    class DyingRepository(SqlStoreRepository):
+        def _apply(self, conn, batch, group, dlq_topic_of):  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("SELECT pg_terminate_backend(pg_backend_pid())")
+            raise AssertionError("the connection should be gone")
+
+    with pytest.raises(TransientStoreError):
+        DyingRepository(engine).apply_batch(ClassifiedBatch(), "test-group", lambda topic: f"{topic}.dlq")
+    with engine.connect() as conn:  # the pool recovers: a new connection works
+        assert conn.scalar(select(func.count()).select_from(facts)) is not None
