@@ -70,6 +70,23 @@ def _drop_database(admin: Engine, name: str, deadline_s: float = 30.0) -> None:
             time.sleep(0.1)
 
 
+def store_test_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings whose topics and consumer group are this test's own (a random run id), health server off."""
+    run = uuid.uuid4().hex[:8]
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "facts_topic": f"test.{run}.facts",
+        "extractions_topic": f"test.{run}.extractions",
+        "raw_topic": f"test.{run}.raw",
+        "store_group": f"test-store-{run}",
+        "store_batch_size": 100,
+        "store_batch_seconds": 0.2,
+        "health_port": None,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 def sample_fact(
     *,
     subject: str = "cuc:ha-noi",

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from services.store.testing import (
     producer_for,
     running_store,
     sample_fact,
+    store_test_settings,
 )
 
 pytestmark = pytest.mark.integration
@@ -37,19 +37,7 @@ DEADLINE_S = 60.0
 
 
 def unique_settings(database_url: str, **overrides: object) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "facts_topic": f"test.{run}.facts",
-        "extractions_topic": f"test.{run}.extractions",
-        "raw_topic": f"test.{run}.raw",
-        "store_group": f"test-store-{run}",
-        "store_batch_size": 50,
-        "store_batch_seconds": 0.2,
-        "health_port": None,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return store_test_settings(database_url, **{"store_batch_size": 50, **overrides})
 
 
 def count_rows(engine: Engine, topic: str) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from services.store.testing import (
     producer_for,
     running_store,
     sample_fact,
+    store_test_settings,
 )
 
 pytestmark = pytest.mark.integration
@@ -41,17 +41,7 @@ def vietnamese_url(run: str, chars: int = 2048) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    return Settings(
-        database_url=database_url,
-        facts_topic=f"test.{run}.facts",
-        extractions_topic=f"test.{run}.extractions",
-        raw_topic=f"test.{run}.raw",
-        store_group=f"test-store-{run}",
-        store_batch_size=100,
-        store_batch_seconds=0.5,
-        health_port=None,
-    )
+    return store_test_settings(database_url, store_batch_seconds=0.5)
 
 
 async def dlq_headers(settings: Settings, topic: str) -> list[dict[str, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +25,7 @@ from services.store.testing import (
     producer_for,
     running_store,
     sample_fact,
+    store_test_settings,
 )
 
 pytestmark = pytest.mark.integration
@@ -35,18 +35,8 @@ DEADLINE_S = 30.0
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    return Settings(
-        database_url=database_url,
-        facts_topic=f"test.{run}.facts",
-        extractions_topic=f"test.{run}.extractions",
-        raw_topic=f"test.{run}.raw",
-        store_group=f"test-store-{run}",
-        store_batch_size=100,
-        store_batch_seconds=0.2,
-        health_port=None,
-        max_extractor_version="99.0.0",  # these tests order made-up versions above the deployed one
-    )
+    # These tests order made-up versions above the deployed one.
+    return store_test_settings(database_url, max_extractor_version="99.0.0")
 
 
 def article(settings: Settings) -> str:

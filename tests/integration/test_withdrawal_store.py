@@ -3,7 +3,6 @@ fact retired with a tombstone on the facts topic, the article keeping its title.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -21,6 +20,7 @@ from services.store.testing import (
     producer_for,
     running_store,
     sample_fact,
+    store_test_settings,
 )
 from tests.integration.test_store_pipeline import read_all
 
@@ -31,17 +31,7 @@ VERSION = "0.1.0"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    return Settings(
-        database_url=database_url,
-        facts_topic=f"test.{run}.facts",
-        extractions_topic=f"test.{run}.extractions",
-        raw_topic=f"test.{run}.raw",
-        store_group=f"test-store-{run}",
-        store_batch_size=100,
-        store_batch_seconds=0.2,
-        health_port=None,
-    )
+    return store_test_settings(database_url)
 
 
 def gone_page(url: str, status: int) -> RawPage:
