@@ -25,6 +25,7 @@ from services.common.facts import Fact
 from services.common.kafka import header_map
 from services.common.settings import Settings
 from services.extractor import app as extractor_app
+from services.extractor.domain import facts as facts_module
 from services.extractor.domain.facts import EXTRACTOR_VERSION
 from services.extractor.domain.html_article import parse_article
 from services.extractor.pool import BUDGET_REASON, ExtractionPool
@@ -233,6 +234,23 @@ def test_a_failing_page_becomes_an_event_error_with_its_reason(monkeypatch: pyte
 
 
 # --- E: budgets on what the extractor produces ----------------------------------------------------
+
+
+def test_the_100_kb_number_paragraph_is_read_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Finding 3: reading a sentence costs its length squared, so no sentence the rules read may be long.
+    read_lengths: list[int] = []
+    read_sentence = facts_module._read_sentence
+
+    def counting(sentence: str, *args: Any) -> Any:
+        read_lengths.append(len(sentence))
+        return read_sentence(sentence, *args)
+
+    monkeypatch.setattr(facts_module, "_read_sentence", counting)
+    paragraph = number_paragraph(100_000)
+    outcome = process_page(raw_page(article_html(paragraph)))
+    assert outcome.facts  # still read, not refused
+    assert sum(read_lengths) >= 0.95 * len(paragraph)  # the whole paragraph was read...
+    assert max(read_lengths) <= facts_module.MAX_SENTENCE_CHARS  # ...in pieces of bounded length
 
 
 def test_a_page_with_too_many_facts_is_refused_whole() -> None:
