@@ -1547,9 +1547,8 @@ def extract_facts(article: Article) -> list[Fact]:
                 lead_facts.extend(facts)
             else:
                 body.extend(facts)
-    published = article.published.date() if article.published else None
-    body = [f for f in body if _plausible(f) and not _after_publication(f, published)]
-    lead_facts = [f for f in lead_facts if _plausible(f) and not _after_publication(f, published)]
+    body = [f for f in body if _plausible(f) and not _after_publication(f, state.published)]
+    lead_facts = [f for f in lead_facts if _plausible(f) and not _after_publication(f, state.published)]
     kept_lead = [f for f in lead_facts if not any(_consistent(f, b) for b in body)]
     result: list[Fact] = []
     seen: set[tuple[str, ...]] = set()
