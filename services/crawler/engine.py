@@ -565,11 +565,17 @@ class Crawler:
         if not hs.queue and (hs.needs_load or (hs.db_due_at is not None and hs.db_due_at <= utcnow())):
             await self._flush()
             limit = self.cfg.frontier_window + len(hs.leased)
+            # The rows are a snapshot: a URL whose final state another flush writes while the query runs
+            # comes back queued but is no longer leased. Leased when the query began, it is not taken, or
+            # it would be fetched (without its validators) and published again.
+            leased = set(hs.leased)
             rows, later = await asyncio.to_thread(self.store.load_queued, netloc, limit, utcnow())
-            fresh = [r for r in rows if r.url not in hs.leased]
+            fresh = [r for r in rows if r.url not in hs.leased and r.url not in leased]
             for r in fresh[: self.cfg.frontier_window]:
                 self._push(hs, r)
-            hs.needs_load = len(rows) >= limit
+            # One left out that way may be queued again since: the next load reads it afresh.
+            stale = any(r.url in leased and r.url not in hs.leased for r in rows)
+            hs.needs_load = len(rows) >= limit or stale
             hs.db_due_at = later
         if hs.queue:
             _, _, url = heapq.heappop(hs.queue)

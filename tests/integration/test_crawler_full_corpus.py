@@ -56,9 +56,7 @@ def test_full_corpus_every_sitemap_post_published_once(tmp_path: Path) -> None:
         started = time.monotonic()
         proc = run_crawl(
             loopback_crawl_args(srv.base, state, "log"),
-            # One pass over a static site: no freshness polls during it (polls revisit pages a poll lists;
-            # they have their own tests, and a page revisited in the same pass would be published twice).
-            {"HQ_RAW_TOPIC": topic, "HQ_FEED_POLL_SECONDS": "3600"},
+            {"HQ_RAW_TOPIC": topic},
             timeout=900,
         )
         elapsed = time.monotonic() - started
