@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -99,3 +101,22 @@ async def read_topic(bootstrap: str, topic: str) -> list[Any]:
     finally:
         await consumer.stop()
     return messages
+
+
+def wait_for(
+    what: str,
+    check: Callable[[], Any],
+    timeout: float,
+    interval: float = 0.25,
+    state: Callable[[], object] = lambda: "",
+) -> Any:
+    """Poll ``check`` until it returns something truthy (returned), or fail after ``timeout`` seconds
+    naming ``what`` and, if given, the ``state`` seen last."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} {state()}".rstrip())
+        time.sleep(interval)

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from services.pipeline.runner import settings_env
 from services.pipeline.site import LiveSite, build_live_snapshots, publish_next_snapshot, serve_corpus_site
 from services.store.tables import articles
 from services.store.tables import facts as facts_table
-from tests.support import read_topic
+from tests.support import read_topic, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -59,23 +58,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> LiveSite:
         deleted_slug=DELETED,
         dates={DELETED: "2021-06-01 09:00"},  # the newest of snapshot 1: its deletion renumbers no post
     )
-
-
-def wait_for(
-    what: str,
-    check: Callable[[], Any],
-    timeout: float,
-    interval: float = 0.25,
-    state: Callable[[], object] = lambda: "",
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} {state()}")
-        time.sleep(interval)
 
 
 def facts_of(database_url: str, site: str) -> dict[str, list[dict[str, Any]]]:

@@ -12,9 +12,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,6 +22,7 @@ from services.common.settings import Settings
 from services.crawler.adapters.state import StateStore
 from services.crawler.testing import SiteServer, crawl_cmd, read_topic
 from services.pipeline.site import LiveSite, build_live_snapshots, publish_next_snapshot
+from tests.support import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -58,17 +57,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> LiveSite:
         deleted_slug=DELETED,
         dates={DELETED: "2021-06-01 09:00"},
     )
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def post_events(topic: str, slug: str) -> list[RawPage]:
