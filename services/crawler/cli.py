@@ -18,6 +18,7 @@ from services.crawler.adapters.publisher import Publisher
 from services.crawler.adapters.state import StateStore
 from services.crawler.config import CrawlConfig, CrawlerSettings
 from services.crawler.engine import Crawler, Stats, scope_of
+from services.crawler.options import crawl_options
 from services.crawler.progress import report
 
 log = logging.getLogger("hqfacts.crawler")
@@ -73,20 +74,7 @@ async def run_crawl(settings: CrawlerSettings, config: CrawlConfig) -> Stats:
 
 
 @click.command("crawl")
-@click.option("--seed", "seeds", multiple=True, required=True, help="start URL (repeatable)")
-@click.option(
-    "--allow-host",
-    "allow_hosts",
-    multiple=True,
-    help="also crawl this origin: HOST (ports 80/443), HOST:PORT or SCHEME://HOST[:PORT] (repeatable)",
-)
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="let in-scope hosts resolve to private/loopback addresses (local test sites; off for the web)",
-)
-@click.option("--delay", type=float, default=None, help="minimum seconds between requests to one host")
-@click.option("--max-pages", type=int, default=None, help="stop after this many requests")
+@crawl_options
 @click.option("--until-idle", is_flag=True, help="stop when the frontier is empty instead of waiting")
 @click.option("--state-name", envvar="HQ_CRAWL_STATE", default=None, help=_STATE_HELP)
 @click.option("--recrawl", is_flag=True, help="revisit every done page now (conditional GET)")

@@ -15,6 +15,7 @@ from services.common.cli_errors import IsoDateTime
 from services.common.db import make_engine
 from services.common.observability import configure_logging
 from services.common.settings import Settings
+from services.crawler.options import crawl_options
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
 from services.pipeline.runner import (
     StopSignal,
@@ -106,21 +107,8 @@ def demo_command(corpus: Path | None, limit: int, port: int | None) -> None:
 
 
 @click.command("run")
-@click.option("--seed", "seeds", multiple=True, required=True, help="Where the crawl starts (repeatable).")
-@click.option(
-    "--allow-host",
-    "allow_hosts",
-    multiple=True,
-    help="Also crawl this origin: HOST, HOST:PORT or SCHEME://HOST[:PORT] (repeatable).",
-)
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="Let in-scope hosts resolve to private/loopback addresses (a local or staging site).",
-)
-@click.option("--delay", type=float, default=None, help="Minimum seconds between requests to one host.")
+@crawl_options
 @click.option("--state-name", default=None, help="Crawl-state name (env HQ_CRAWL_STATE, default 'default').")
-@click.option("--max-pages", type=int, default=None, help="Stop the crawl after this many requests.")
 @click.option(
     "--until-idle/--forever",
     default=False,
