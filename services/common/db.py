@@ -18,6 +18,22 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+# SQLSTATE classes that say "this data cannot be stored", whatever exception class the driver maps them to:
+# 22 data exception, 23 integrity constraint violation, 54 program limit exceeded (e.g. an index row over
+# the btree limit, which psycopg reports as an OperationalError). Retrying the same rows cannot help.
+REJECTED_DATA_CLASSES = frozenset({"22", "23", "54"})
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error, or of the one SQLAlchemy wraps."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(exc, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def is_rejected_data(sqlstate: str | None) -> bool:
+    return bool(sqlstate) and str(sqlstate)[:2] in REJECTED_DATA_CLASSES
+
 
 def make_engine(database_url: str, **kwargs: object) -> Engine:
     """An engine for ``database_url``; a one-line ``MissingSettingError`` when it is empty (unset)."""

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
+from services.common.db import is_rejected_data, sqlstate_of
 from services.store.domain import (
     BatchOutcome,
     ClassifiedBatch,
@@ -29,22 +30,10 @@ from services.store.tables import articles, consumer_offsets, dead_letters, fact
 log = logging.getLogger(__name__)
 
 
-# SQLSTATE classes that say "this data is refused", whatever exception class the driver maps them to:
-# 22 data exception, 23 integrity constraint violation, 54 program limit exceeded (e.g. an index row over
-# the btree limit, which psycopg reports as an OperationalError). Retrying the same rows cannot help.
-_REJECTED_CLASSES = frozenset({"22", "23", "54"})
-
-
-def sqlstate_of(exc: BaseException) -> str | None:
-    orig = getattr(exc, "orig", None)
-    state = getattr(orig, "sqlstate", None) or getattr(exc, "sqlstate", None)
-    return state if isinstance(state, str) else None
-
-
 def translate_db_error(exc: Exception) -> Exception:
     """Sort a DB exception into 'retry later' or 'this data is refused'."""
     state = sqlstate_of(exc)
-    if state is not None and state[:2] in _REJECTED_CLASSES:
+    if is_rejected_data(state):
         return RejectedByDatabase(f"[{state}] {str(exc).splitlines()[0]}")
     if isinstance(exc, OperationalError | InterfaceError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.common.db import is_rejected_data
 from services.crawler.domain.addresses import is_public_address, may_connect
 from services.crawler.domain.encoding import BodyDecoder, EncodingRefusedError, parse_content_encoding
-from services.crawler.domain.isolation import is_data_error, write_isolating
+from services.crawler.domain.isolation import write_isolating
 from services.crawler.domain.page import PageRefusedError, analyse
 from services.crawler.domain.parse import decode_body, html_depth, sniff_charset
 from services.crawler.domain.scope import Scope
@@ -134,8 +135,8 @@ def test_6to4_of_a_public_address_stays_public() -> None:
 
 
 def test_data_errors_are_sqlstate_classes_22_23_54() -> None:
-    assert is_data_error("22001") and is_data_error("23505") and is_data_error("54000")
-    assert not is_data_error("40001") and not is_data_error("08006") and not is_data_error(None)
+    assert is_rejected_data("22001") and is_rejected_data("23505") and is_rejected_data("54000")
+    assert not is_rejected_data("40001") and not is_rejected_data("08006") and not is_rejected_data(None)
 
 
 class Rejected(Exception):

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
+from services.common.db import is_rejected_data, sqlstate_of
 from services.crawler.adapters.state_tables import crawl_checkpoints, crawl_states, crawl_urls
 from services.crawler.domain.freshness import POLL_PRIORITY
-from services.crawler.domain.isolation import is_data_error
 
 
 def url_hash(url: str) -> bytes:
@@ -36,9 +36,9 @@ def data_error_reason(exc: BaseException) -> str | None:
     if not isinstance(exc, sa.exc.DBAPIError) or exc.connection_invalidated:
         return None
     orig = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None)
+    sqlstate = sqlstate_of(exc)
     # psycopg refuses some values before sending them (a NUL in text): a DataError without SQLSTATE.
-    if is_data_error(sqlstate) or (sqlstate is None and isinstance(exc, sa.exc.DataError)):
+    if is_rejected_data(sqlstate) or (sqlstate is None and isinstance(exc, sa.exc.DataError)):
         message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
         return f"rejected by the database ({sqlstate or 'data'}): {message}"[:300]
     return None

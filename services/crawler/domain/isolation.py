@@ -7,14 +7,6 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# SQLSTATE classes that say "this data cannot be stored" (data exception, integrity constraint violation,
-# program limit exceeded such as an index row too big): retrying the same rows can never succeed.
-DATA_ERROR_CLASSES = frozenset({"22", "23", "54"})
-
-
-def is_data_error(sqlstate: str | None) -> bool:
-    return bool(sqlstate) and str(sqlstate)[:2] in DATA_ERROR_CLASSES
-
 
 def write_isolating(
     items: Sequence[T],
