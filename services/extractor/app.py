@@ -24,13 +24,13 @@ from faust.auth import SASLCredentials
 from faust.types import EventT, TopicT
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-from services.common.events import EventError, RawPage
+from services.common.events import EventError
 from services.common.kafka import MAX_REQUEST_BYTES, dlq_headers
 from services.common.settings import Settings, kafka_client_options
 from services.common.topics import dlq_topic
 from services.extractor.domain.facts import EXTRACTOR_VERSION
 from services.extractor.pool import ExtractionPool
-from services.extractor.service import EncodedOutcome, encode_outcome, process_page
+from services.extractor.service import EncodedOutcome, extract_record
 from services.pipeline.progress import group_lag
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ PageExtractor = Callable[[bytes | None, str], Awaitable[EncodedOutcome]]
 
 async def extract_inline(value: bytes | None, extractor_version: str) -> EncodedOutcome:
     """Extraction on the calling thread, without a budget: for tests and tools, never the live agent."""
-    return encode_outcome(process_page(RawPage.decode(value), extractor_version))
+    return extract_record(value, extractor_version)
 
 
 @dataclass

@@ -95,12 +95,10 @@ def store_command(extra_metrics: tuple[str, ...]) -> None:
 
 
 def _policy(settings: Settings, extra_metrics: Sequence[str]) -> StorePolicy:
-    policy = StorePolicy.from_settings(settings)
-    if extra_metrics:
-        policy = StorePolicy.from_settings(
-            settings, known_metrics=policy.known_metrics | frozenset(extra_metrics)
-        )
-    return policy
+    if not extra_metrics:
+        return StorePolicy.from_settings(settings)
+    known_metrics = frozenset(KNOWN_METRICS) | frozenset(extra_metrics)
+    return StorePolicy.from_settings(settings, known_metrics=known_metrics)
 
 
 _TABLE_COLUMNS = ("subject", "metric", "kind", "value", "unit", "bound", "period", "target_type", "article")

@@ -144,6 +144,8 @@ class StorePolicy:
     # announced): stored, they would win every version comparison for good.
     max_extractor_version: str = field(default_factory=_deployed_version)
     max_facts_per_page: int = limits.MAX_FACTS_PER_PAGE
+    # The ceiling parsed once (every event is compared with it).
+    version_ceiling: VersionKey = field(init=False, repr=False, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> StorePolicy:
@@ -156,11 +158,8 @@ class StorePolicy:
         return cls(**values)
 
     def __post_init__(self) -> None:
-        version_key(self.max_extractor_version)  # an unparsable ceiling fails at start, not per event
-
-    @property
-    def version_ceiling(self) -> VersionKey:
-        return version_key(self.max_extractor_version)
+        # An unparsable ceiling fails here, at start, not per event.
+        object.__setattr__(self, "version_ceiling", version_key(self.max_extractor_version))
 
 
 def _check_version(version: str, policy: StorePolicy) -> VersionKey:
@@ -183,7 +182,6 @@ def decode_fact(record: SourceRecord, policy: StorePolicy) -> FactUpsert:
         raise EventError(f"record key {record.key[:64]!r} is not the event's fact_id {event.fact_id}")
     if event.fact.metric not in policy.known_metrics:
         raise EventError(f"unknown metric id {event.fact.metric!r}")
-    limits.check_value(event.fact.value)
     return FactUpsert(event=event, version=_check_version(event.extractor_version, policy), source=record)
 
 

@@ -88,7 +88,7 @@ def one_fact_outcome(raw: RawPage, version: str) -> PageOutcome:
 
 
 async def test_facts_then_extraction_are_produced(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extractor_app, "process_page", one_fact_outcome)
+    monkeypatch.setattr("services.extractor.service.process_page", one_fact_outcome)
     topics = fake_topics()
     await extractor_app.handle_raw_event(FakeEvent(FakeMessage(page().encode())), topics, "9.9.9")  # type: ignore[arg-type]
     assert len(topics.facts.sent) == 1
@@ -124,14 +124,14 @@ async def test_a_crashing_domain_is_dead_lettered_not_fatal(monkeypatch: pytest.
     def explode(raw: RawPage, version: str) -> PageOutcome:
         raise ZeroDivisionError("rule bug")
 
-    monkeypatch.setattr(extractor_app, "process_page", explode)
+    monkeypatch.setattr("services.extractor.service.process_page", explode)
     topics = fake_topics()
     await extractor_app.handle_raw_event(FakeEvent(FakeMessage(page().encode())), topics, "1.0.0")  # type: ignore[arg-type]
     assert "ZeroDivisionError: rule bug" in header_map(topics.dlq.sent[0]["headers"])["hq.error"]
 
 
 async def test_agent_runs_in_faust_test_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extractor_app, "process_page", one_fact_outcome)
+    monkeypatch.setattr("services.extractor.service.process_page", one_fact_outcome)
     pool = ExtractionPool()  # in-process here, so that the patched domain is the one called
     monkeypatch.setattr(pool, "extract", extractor_app.extract_inline)
     app, topics = extractor_app.create_app(
