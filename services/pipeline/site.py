@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,26 +98,45 @@ def build_live_snapshots(
     corpus = shared_dir() / "corpus" / "hddtvn"
     edited_slug, old, new = edit
     assert edited_slug in slugs and deleted_slug in slugs and new_slug not in slugs
-    dates_override = dates
-    dates = dict(
-        line.split("\t", 1) for line in (corpus / "dates.tsv").read_text("utf-8").splitlines() if "\t" in line
+    all_dates = {**_corpus_dates(corpus), **(dates or {}), new_slug: latest}
+
+    def edited(slug: str, text: str) -> str:
+        if slug != edited_slug:
+            return text
+        assert old in text, f"{old!r} is not in {slug}"
+        return text.replace(old, new)
+
+    first = _build_snapshot(workdir, 1, slugs, all_dates)
+    second = _build_snapshot(
+        workdir, 2, [*(s for s in slugs if s != deleted_slug), new_slug], all_dates, rewrite=edited
     )
-    dates.update(dates_override or {})
-    dates[new_slug] = latest
-    roots: list[Path] = []
-    for n, members in enumerate(([*slugs], [*(s for s in slugs if s != deleted_slug), new_slug]), start=1):
-        posts = workdir / f"posts{n}"
-        posts.mkdir(parents=True, exist_ok=True)
-        for slug in members:
-            text = (corpus / "posts" / f"{slug}.md").read_text("utf-8")
-            if n == 2 and slug == edited_slug:
-                assert old in text, f"{old!r} is not in {slug}"
-                text = text.replace(old, new)
-            (posts / f"{slug}.md").write_text(text, "utf-8")
-        date_file = workdir / f"dates{n}.tsv"
-        date_file.write_text("".join(f"{s}\t{dates[s]}\n" for s in members if s in dates), "utf-8")
-        roots.append(build_corpus_site(workdir / f"site{n}", posts=posts, dates=date_file))
-    return LiveSite(roots[0], roots[1], new_slug, edited_slug, deleted_slug)
+    return LiveSite(first, second, new_slug, edited_slug, deleted_slug)
+
+
+def _corpus_dates(corpus: Path) -> dict[str, str]:
+    """Slug -> publication date, from the corpus' dates.tsv."""
+    lines = (corpus / "dates.tsv").read_text("utf-8").splitlines()
+    return dict(line.split("\t", 1) for line in lines if "\t" in line)
+
+
+def _build_snapshot(
+    workdir: Path,
+    n: int,
+    members: Sequence[str],
+    dates: dict[str, str],
+    rewrite: Callable[[str, str], str] = lambda slug, text: text,
+) -> Path:
+    """Snapshot ``n`` of a site: copies of the ``members`` posts (each passed through ``rewrite``), their
+    dates, and the site build_site.py makes of them."""
+    corpus = shared_dir() / "corpus" / "hddtvn"
+    posts = workdir / f"posts{n}"
+    posts.mkdir(parents=True, exist_ok=True)
+    for slug in members:
+        text = (corpus / "posts" / f"{slug}.md").read_text("utf-8")
+        (posts / f"{slug}.md").write_text(rewrite(slug, text), "utf-8")
+    date_file = workdir / f"dates{n}.tsv"
+    date_file.write_text("".join(f"{s}\t{dates[s]}\n" for s in members if s in dates), "utf-8")
+    return build_corpus_site(workdir / f"site{n}", posts=posts, dates=date_file)
 
 
 def publish_next_snapshot(site_url: str) -> dict[str, object]:
@@ -132,20 +151,7 @@ def build_growing_snapshots(
 ) -> list[Path]:
     """Snapshots 0..N of a site that gains one post per snapshot (``added[i]`` appears in snapshot i+1),
     each new post dated after every other so that it tops the feed, the home page and the sitemap."""
-    corpus = shared_dir() / "corpus" / "hddtvn"
-    known = dict(
-        line.split("\t", 1) for line in (corpus / "dates.tsv").read_text("utf-8").splitlines() if "\t" in line
-    )
+    known = _corpus_dates(shared_dir() / "corpus" / "hddtvn")
     dates = {slug: known[slug] for slug in base if slug in known}
     dates.update({slug: f"{first_date} {i // 60:02d}:{i % 60:02d}" for i, slug in enumerate(added, start=1)})
-    roots: list[Path] = []
-    for n in range(len(added) + 1):
-        members = [*base, *added[:n]]
-        posts = workdir / f"posts{n}"
-        posts.mkdir(parents=True, exist_ok=True)
-        for slug in members:
-            (posts / f"{slug}.md").write_text((corpus / "posts" / f"{slug}.md").read_text("utf-8"), "utf-8")
-        date_file = workdir / f"dates{n}.tsv"
-        date_file.write_text("".join(f"{s}\t{dates[s]}\n" for s in members if s in dates), "utf-8")
-        roots.append(build_corpus_site(workdir / f"site{n}", posts=posts, dates=date_file))
-    return roots
+    return [_build_snapshot(workdir, n, [*base, *added[:n]], dates) for n in range(len(added) + 1)]
