@@ -387,15 +387,14 @@ class Crawler:
                 max_url_bytes=self.cfg.max_url_bytes,
             )
             self._discover_links(row, analysis.links)
-        gone = page.content_sha256 == GONE_SHA256
         self.writer.updates.append(
             self._done_update(
                 row,
                 page.role,
                 page.status,
                 page.final_url,
-                "" if gone else page.etag,
-                "" if gone else page.last_modified,
+                page.etag,
+                page.last_modified,
                 page.content_sha256,
                 page.fetched_at,
                 published=True,
@@ -756,18 +755,8 @@ class Crawler:
         if self._is_poll(row):
             # A poll target is never given up: polled again after the longest interval.
             self._poll_interval[row.url] = self.cfg.poll.max_seconds
-            self.writer.updates.append(
-                UrlUpdate(
-                    url=row.url,
-                    state="done",
-                    role=row.role,
-                    attempts=0,
-                    next_at=utcnow() + timedelta(seconds=self.cfg.poll.max_seconds),
-                    last_status=status,
-                    last_error=error,
-                    fetched_at=utcnow(),
-                )
-            )
+            next_at = utcnow() + timedelta(seconds=self.cfg.poll.max_seconds)
+            self._final(row, "done", row.role, status, error, next_at=next_at)
             return
         self._final(row, "parked", row.role, status, error, attempts=attempts or row.attempts)
 
@@ -1019,8 +1008,8 @@ class Crawler:
             role,
             event.status,
             event.final_url,
-            "" if gone else event.etag,  # "" clears the stored validator (NULL would keep it)
-            "" if gone else event.last_modified,
+            event.etag,
+            event.last_modified,
             sha,
             now,
             published=True,
@@ -1068,6 +1057,8 @@ class Crawler:
         *,
         published: bool = False,
     ) -> UrlUpdate:
+        if sha == GONE_SHA256:
+            etag = last_modified = ""  # a withdrawn page: "" clears the stored validators (NULL keeps them)
         revisit = self.cfg.revisit.after(role, page_number(urlsplit(row.url).path))
         next_at = self._poll_next_at(row, fetched_at, changed=published)
         if next_at is None and revisit is not None:
@@ -1099,6 +1090,7 @@ class Crawler:
         final_url: str | None = None,
         sha: str | None = None,
         attempts: int = 0,
+        next_at: datetime | None = None,
     ) -> None:
         self.writer.updates.append(
             UrlUpdate(
@@ -1106,7 +1098,7 @@ class Crawler:
                 state=state,
                 role=role,
                 attempts=attempts,
-                next_at=None,
+                next_at=next_at,
                 last_status=status,
                 last_error=error,
                 final_url=final_url,
