@@ -16,6 +16,8 @@ PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2
 SEED        ?= https://hddtvn.com/
 CORPUS      ?=
 PYTEST_ARGS ?=
+WORKERS     ?= 1
+STORES      ?= 1
 
 # The local stack's URLs, with the passwords `make up` generated (.local/hqfacts.env, mode 0600): read when a
 # recipe runs (recursive variables), so a fresh clone's `make test` sees them once `up` has written the file.
@@ -33,7 +35,7 @@ help: ## list targets
 	@echo "hqfacts make targets:"
 	@awk -F ':.*## ' '/^[a-z][a-zA-Z_-]*:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
-	@echo "variables: SEED=$(SEED)  CORPUS=<dir> (demo)  PYTEST_ARGS='-k foo' (test)"
+	@echo "variables: SEED=$(SEED)  CORPUS=<dir> (demo)  WORKERS=K STORES=M (run)  PYTEST_ARGS='-k foo' (test)"
 
 venv: $(STAMP) ## create .venv and install the project with [dev] extras (re-run when pyproject.toml changes)
 	@:
@@ -71,8 +73,8 @@ test: tools migrate ## run the whole test suite (PYTEST_ARGS passed to pytest)
 demo: migrate ## run the demo pipeline (CORPUS=<dir> to use a local corpus)
 	$(BIN)/hqfacts demo $(if $(CORPUS),--corpus $(CORPUS),)
 
-run: migrate ## run the full pipeline from SEED
-	$(BIN)/hqfacts run --seed $(SEED)
+run: migrate ## run the full pipeline from SEED (WORKERS=K extractors, STORES=M stores)
+	$(BIN)/hqfacts run --seed $(SEED) --extractors $(WORKERS) --stores $(STORES)
 
 bench: venv ## run the benchmarks
 	$(BIN)/python -m bench

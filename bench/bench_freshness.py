@@ -41,7 +41,7 @@ from services.pipeline.site import (
 )
 from services.store.tables import articles
 from services.store.testing import fresh_database
-from tests.support import isolated_settings
+from services.testing.isolation import isolated_settings
 
 BASE_POSTS = 3
 READY_TIMEOUT = 300.0

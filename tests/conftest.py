@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.pipeline.site import shared_dir
+from services.testing.corpus_site import shared_dir
 
 
 def _local_stack_env() -> None:

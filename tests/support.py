@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -14,31 +13,15 @@ from sqlalchemy import select
 from services.common.db import make_engine
 from services.common.events import FactEvent
 from services.common.facts import Fact
-from services.common.settings import Settings
-from services.pipeline.progress import end_offsets
+from services.common.lag import end_offsets
 from services.store.repository import FACT_COLUMNS
 from services.store.tables import facts as facts_table
+from services.testing.isolation import isolated_settings as isolated_settings  # shared with bench/
 
 # The fields that say what a stored fact is (everything but bookkeeping such as first/last seen).
 COMPARED = tuple(
     c for c in FACT_COLUMNS if c not in ("fact_id", "extractor_version_key") and not c.startswith("source_")
 )
-
-
-def isolated_settings(database_url: str, prefix: str, **overrides: object) -> Settings:
-    """Settings whose topics and groups are this run's own, so runs never see each other's events."""
-    run = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "raw_topic": f"{run}.pages.raw",
-        "facts_topic": f"{run}.facts.v1",
-        "extractions_topic": f"{run}.extractions.v1",
-        "extractor_group": f"{run}-extractor",
-        "store_group": f"{run}-store",
-        "log_format": "json",
-        **overrides,
-    }
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 def stored_facts(database_url: str) -> dict[str, dict[str, Any]]:

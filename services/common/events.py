@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -246,3 +247,44 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "(root)"
     return f"{where}: {err['msg']}"
+
+
+# --- the page a fact or extraction record came from -------------------------------------------------------
+
+# Headers on fact and extraction records naming the raw page record they were extracted from. Not part of
+# the event's JSON (the public contract): they let the store order an article's events across partitions.
+PAGE_TOPIC_HEADER = "hq.page.topic"
+PAGE_PARTITION_HEADER = "hq.page.partition"
+PAGE_OFFSET_HEADER = "hq.page.offset"
+_MAX_TOPIC_CHARS = 249  # Kafka's own limit on a topic name
+
+
+@dataclass(frozen=True, slots=True)
+class PagePosition:
+    """Where a raw page record sits: one URL's pages share a partition, so offsets order its versions."""
+
+    topic: str
+    partition: int
+    offset: int
+
+    def headers(self) -> tuple[tuple[str, bytes], ...]:
+        return (
+            (PAGE_TOPIC_HEADER, self.topic.encode()),
+            (PAGE_PARTITION_HEADER, str(self.partition).encode()),
+            (PAGE_OFFSET_HEADER, str(self.offset).encode()),
+        )
+
+    @classmethod
+    def from_headers(cls, headers: Iterable[tuple[str, bytes]]) -> PagePosition | None:
+        """The position the headers name; None when absent or not a position (such an event is still
+        stored, only without the cross-partition ordering)."""
+        values = dict(headers)
+        try:
+            topic = values[PAGE_TOPIC_HEADER].decode("ascii")
+            partition = int(values[PAGE_PARTITION_HEADER])
+            offset = int(values[PAGE_OFFSET_HEADER])
+        except (KeyError, ValueError, UnicodeDecodeError):
+            return None
+        if not (0 < len(topic) <= _MAX_TOPIC_CHARS and 0 <= partition < 2**31 and 0 <= offset < 2**63):
+            return None
+        return cls(topic, partition, offset)

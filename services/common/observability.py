@@ -62,7 +62,9 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     logging.config.dictConfig(logging_dict_config(level, fmt))
 
 
-HealthCheck = Callable[[], bool]
+# A health check answers whether the service does its work, and if not what it waits for (the body of a 503
+# tells the operator; a bare False says only "unhealthy").
+HealthCheck = Callable[[], bool | tuple[bool, str]]
 
 
 class HealthServer:
@@ -77,8 +79,13 @@ class HealthServer:
                 if self.path.startswith("/metrics"):
                     body, status, ctype = generate_latest(), 200, CONTENT_TYPE_LATEST
                 elif self.path.startswith("/healthz"):
-                    ok = server._safe_check()
-                    body = json.dumps({"status": "ok" if ok else "unhealthy"}).encode()
+                    ok, detail = server._safe_check()
+                    answer = (
+                        {"status": "ok", "detail": detail}
+                        if ok
+                        else {"status": "unhealthy", "waiting_for": detail}
+                    )
+                    body = json.dumps({k: v for k, v in answer.items() if v}).encode()
                     status, ctype = (200 if ok else 503), "application/json"
                 else:
                     body, status, ctype = b"not found\n", 404, "text/plain"
@@ -98,11 +105,12 @@ class HealthServer:
     def port(self) -> int:
         return int(self._httpd.server_address[1])
 
-    def _safe_check(self) -> bool:
+    def _safe_check(self) -> tuple[bool, str]:
         try:
-            return self._check()
-        except Exception:
-            return False
+            result = self._check()
+        except Exception as exc:  # a failing check is an answer too: unhealthy, with why
+            return False, f"a health check that works ({type(exc).__name__}: {exc})"
+        return result if isinstance(result, tuple) else (result, "")
 
     def start(self) -> HealthServer:
         self._thread.start()

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     raw_topic: str = "hddtvn.pages.raw"
     facts_topic: str = "hddtvn.facts.v1"
     extractions_topic: str = "hddtvn.extractions.v1"
+    # Topic layout, applied when a topic is created (existing topics are reported, never changed). The
+    # partitions bound how many replicas of a consumer group can share the work; a cluster wants replication
+    # 3 with min.insync.replicas 2 (default: replication - 1, at least 1).
+    topic_partitions: int = Field(default=6, ge=1, le=1000)
+    topic_replication_factor: int = Field(default=1, ge=1, le=10)
+    topic_min_insync_replicas: int | None = Field(default=None, ge=1, le=10)
 
     # Consumer groups; replays use fresh ones so the live groups are never disturbed.
     extractor_group: str = "hqfacts-extractor"

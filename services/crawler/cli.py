@@ -48,7 +48,14 @@ async def run_crawl(settings: CrawlerSettings, config: CrawlConfig) -> Stats:
     )
     publisher = Publisher(settings.model_copy(), config.state_name)
     crawler = Crawler(config, store, fetcher, publisher, crawler_scope)
-    health = start_health_server(settings.health_host, settings.health_port, lambda: crawler.writer.healthy)
+    health = start_health_server(
+        settings.health_host,
+        settings.health_port,
+        lambda: (
+            crawler.writer.healthy,
+            "" if crawler.writer.healthy else "the Kafka broker to accept raw pages",
+        ),
+    )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, crawler.request_stop, f"signal {sig.name}")

@@ -696,6 +696,7 @@ class Crawler:
         self.stats.bytes += result.body_bytes
         metrics.FETCHES.labels(str(result.status or "error")).inc()
         metrics.BYTES.inc(result.body_bytes)
+        metrics.LAST_FETCH.set_to_current_time()
         if result.status is not None:
             self.stats.statuses[result.status] += 1
 

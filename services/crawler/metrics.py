@@ -15,3 +15,9 @@ POLLS = Counter("hqfacts_crawler_polls_total", "Polls of the feeds, home page an
 POLL_REVISITS = Counter(
     "hqfacts_crawler_poll_revisits_total", "Known pages revisited first because a poll saw them change or go"
 )
+# The crawler-stalled alert: a quiet site is still polled at least every HQ_FEED_POLL_MAX_SECONDS, so an old
+# value means no request at all. Starts at the process start, so a crawler that never fetches shows too.
+LAST_FETCH = Gauge(
+    "hqfacts_crawler_last_fetch_timestamp_seconds", "Unix time of the last HTTP request answered or failed"
+)
+LAST_FETCH.set_to_current_time()

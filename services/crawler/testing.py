@@ -22,8 +22,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.pipeline.site import build_corpus_site, shared_dir
-from services.pipeline.site_events import load_posts
+from services.testing.corpus_site import build_corpus_site, load_posts, shared_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,10 @@
 """The extractor's Faust entry point: decode a raw page, call the domain, produce, then ack.
 
-Every fact and extraction event of a page is delivered (awaited) before the agent moves on, and Faust acks
-a message only when the agent is done with it, so a crash re-extracts at most the pages in flight
-(at-least-once; fact ids are deterministic, so the store absorbs the duplicates).
+The agent takes the pages in batches (up to ``PAGES_PER_BATCH``, or what arrived within ``BATCH_WAIT``):
+their extractions run concurrently in the pool, their records are produced in the raw topic's order, and the
+batch is acked only once the broker acknowledged every record of it. A crash re-extracts at most the pages
+in flight (at-least-once; fact ids are deterministic, so the store absorbs the duplicates). Waiting for the
+broker once per batch instead of once per page is what lets one worker keep up with the crawler.
 
 Decoding, parsing and extraction run in a process pool (services.extractor.pool) within a wall-clock budget
 per page, so no page can hold the event loop (heartbeats, other partitions) or the agent for long.
@@ -14,7 +16,7 @@ import asyncio
 import logging
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,22 +26,30 @@ from faust.auth import SASLCredentials
 from faust.types import EventT, TopicT
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-from services.common.events import EventError
-from services.common.kafka import MAX_REQUEST_BYTES, dlq_headers
+from services.common.kafka import MAX_REQUEST_BYTES
+from services.common.lag import group_lag
 from services.common.settings import Settings, kafka_client_options
 from services.common.topics import dlq_topic
 from services.extractor.domain.facts import EXTRACTOR_VERSION
 from services.extractor.pool import ExtractionPool
+from services.extractor.routing import PageRoute, RouteTopics, SourceRecord, extraction_outcome, route_page
 from services.extractor.service import EncodedOutcome, extract_record
-from services.pipeline.progress import group_lag
 
 log = logging.getLogger(__name__)
 
 PAGES_IN = Counter("hqfacts_extractor_pages_total", "Raw page events consumed", ["outcome"])
 FACTS_OUT = Counter("hqfacts_extractor_facts_total", "Fact events produced")
 LAG = Gauge("hqfacts_extractor_lag_messages", "Raw page events not yet committed by the extractor group")
-PAGE_SECONDS = Histogram("hqfacts_extractor_page_seconds", "Time to extract and produce one page")
+PAGE_SECONDS = Histogram(
+    "hqfacts_extractor_page_seconds", "Time from a page's batch start to its records being delivered"
+)
+ASSIGNED = Gauge("hqfacts_extractor_assigned_partitions", "Raw topic partitions assigned to this worker")
 
+
+# Pages taken at once: enough to keep the pool busy and amortise the broker's acks; a batch waits at most
+# BATCH_WAIT seconds to fill, which bounds the latency a trickle of pages sees.
+PAGES_PER_BATCH = 64
+BATCH_WAIT = 0.01
 
 # One raw page record (and the extractor version to stamp) in, its encoded events out; EventError on failure.
 PageExtractor = Callable[[bytes | None, str], Awaitable[EncodedOutcome]]
@@ -56,6 +66,18 @@ class ExtractorTopics:
     facts: TopicT
     extractions: TopicT
     dlq: TopicT
+
+    @property
+    def routes(self) -> RouteTopics:
+        return RouteTopics(
+            facts=self.facts.get_topic_name(),
+            extractions=self.extractions.get_topic_name(),
+            dead_letters=self.dlq.get_topic_name(),
+        )
+
+    @property
+    def by_name(self) -> dict[str, TopicT]:
+        return {t.get_topic_name(): t for t in (self.facts, self.extractions, self.dlq)}
 
 
 def broker_credentials(settings: Settings) -> SASLCredentials | None:
@@ -98,7 +120,8 @@ def create_app(
         store="memory://",
         autodiscover=False,
         topic_disable_leader=True,
-        topic_replication_factor=1,
+        topic_replication_factor=settings.topic_replication_factor,
+        topic_partitions=settings.topic_partitions,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         producer_compression_type="gzip",
@@ -132,8 +155,12 @@ def create_app(
 
     @app.agent(topics.raw, name="extract-pages")
     async def extract_pages(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        async for event in stream.events():
-            await handle_raw_event(event, topics, extractor_version, extraction_pool.extract)
+        # (faust's StreamT stub lacks take_events; the Stream class has it.)
+        batches = stream.take_events(PAGES_PER_BATCH, within=BATCH_WAIT)  # type: ignore[attr-defined]
+        async for _ in deliver_batches(
+            batches,
+            lambda events: handle_raw_events(events, topics, extractor_version, extraction_pool.extract),
+        ):
             yield None
 
     async def extraction_workers() -> None:
@@ -152,38 +179,85 @@ def create_app(
     return app, topics
 
 
+async def deliver_batches(
+    batches: AsyncIterator[Sequence[EventT[bytes]]],
+    handle: Callable[[Sequence[EventT[bytes]]], Awaitable[None]],
+) -> AsyncIterator[None]:
+    """Handle each batch that ``stream.take_events`` yields; it acks a batch when the loop asks for the next
+    one, i.e. once the batch was delivered.
+
+    take_events also acks a batch on its way out when handling it failed or was cancelled (a SIGTERM, a
+    producer error): those pages were not delivered, so their acks are withheld and their offsets stay
+    uncommitted; the group reads them again (at-least-once, never lost).
+    """
+    async for events in batches:
+        try:
+            await handle(events)
+        except BaseException:
+            withhold_acks(events)
+            raise
+        yield None
+
+
+def withhold_acks(events: Sequence[EventT[bytes]]) -> None:
+    """Make the coming acks of ``events`` no-ops: a message already marked acked is not acked again, and the
+    consumer never learns its offset as done."""
+    for event in events:
+        event.message.acked = True
+
+
+async def handle_raw_events(
+    events: Sequence[EventT[bytes]],
+    topics: ExtractorTopics,
+    extractor_version: str,
+    extract: PageExtractor = extract_inline,
+) -> None:
+    """Extract a batch of raw page events; poison goes to the DLQ with its reason.
+
+    Returns once every record of the batch is delivered, so the caller may ack the whole batch.
+    """
+    started = time.perf_counter()
+    # Every page goes to the pool at once; a page's records are sent as soon as it and every page before it
+    # are extracted, so producing overlaps the extraction of the pages after it, in the raw topic's order.
+    extractions = [
+        asyncio.ensure_future(extraction_outcome(extract(event.message.value, extractor_version)))
+        for event in events
+    ]
+    pending: list[Awaitable[Any]] = []
+    routes: list[PageRoute] = []
+    try:
+        for event, extraction in zip(events, extractions, strict=True):
+            message = event.message
+            source = SourceRecord(
+                message.topic, message.partition, message.offset, message.key, message.value
+            )
+            route = route_page(source, await extraction, topics.routes, stage="extractor")
+            if route.reason is not None:
+                log.warning("page to DLQ", extra={"offset": message.offset, "error": route.reason})
+            for record in route.records:
+                topic = topics.by_name[record.topic]
+                headers = list(record.headers) or None
+                pending.append(await topic.send(key=record.key, value=record.value, headers=headers))
+            routes.append(route)
+    finally:
+        for extraction in extractions:
+            extraction.cancel()  # a no-op for the pages done; a cancelled batch leaves none running
+    await _delivered(pending)
+    FACTS_OUT.inc(sum(route.facts for route in routes))
+    elapsed = time.perf_counter() - started
+    for route in routes:
+        PAGES_IN.labels(outcome=route.kind).inc()
+        PAGE_SECONDS.observe(elapsed)
+
+
 async def handle_raw_event(
     event: EventT[bytes],
     topics: ExtractorTopics,
     extractor_version: str,
     extract: PageExtractor = extract_inline,
 ) -> None:
-    """Extract one raw page event; poison goes to the DLQ with its reason. Returns once all is delivered."""
-    message = event.message
-    started = time.perf_counter()
-    try:
-        outcome = await extract(message.value, extractor_version)
-    except Exception as exc:  # a poison event must never stop the agent
-        reason = str(exc) if isinstance(exc, EventError) else f"{type(exc).__name__}: {exc}"
-        log.warning("page to DLQ", extra={"offset": message.offset, "error": reason})
-        headers = dlq_headers(
-            error=reason,
-            source_topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            stage="extractor",
-        )
-        await _delivered([await topics.dlq.send(key=message.key, value=message.value, headers=headers)])
-        PAGES_IN.labels(outcome="dlq").inc()
-        return
-    pending = [await topics.facts.send(key=key, value=value) for key, value in outcome.facts]
-    if outcome.extraction is not None:
-        key, value = outcome.extraction
-        pending.append(await topics.extractions.send(key=key, value=value))
-    await _delivered(pending)
-    FACTS_OUT.inc(len(outcome.facts))
-    PAGES_IN.labels(outcome="article" if outcome.is_article else "other").inc()
-    PAGE_SECONDS.observe(time.perf_counter() - started)
+    """One raw page event: a batch of one."""
+    await handle_raw_events([event], topics, extractor_version, extract)
 
 
 async def _delivered(futures: list[Awaitable[Any]]) -> None:
@@ -192,14 +266,32 @@ async def _delivered(futures: list[Awaitable[Any]]) -> None:
         await asyncio.gather(*futures)
 
 
+def consumer_health(app: faust.App) -> tuple[bool, dict[str, Any]]:
+    """Whether the worker is consuming, and if not what it waits for (the body of /healthz)."""
+    consumer = app.consumer if app.started else None
+    if consumer is None:
+        return False, {"status": "starting", "waiting_for": "the Kafka consumer to start"}
+    if app.rebalancing:
+        return False, {"status": "rebalancing", "waiting_for": "the consumer group to settle"}
+    partitions = len(consumer.assignment())
+    ASSIGNED.set(partitions)
+    if partitions == 0:
+        # More workers than partitions: this one is a standby (HQ_TOPIC_PARTITIONS bounds the useful workers).
+        return False, {"status": "idle", "waiting_for": "a partition of the raw topic to be assigned"}
+    if not app.flow_control.is_active():
+        return False, {"status": "paused", "waiting_for": "flow control to resume"}
+    return True, {"status": "ok", "partitions": partitions}
+
+
 def _add_web_pages(app: faust.App, settings: Settings, group: str) -> None:
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
-        consumer_ready = app.consumer is not None and not app.rebalancing
-        return web.json({"status": "ok" if consumer_ready else "starting"})
+        ready, body = consumer_health(app)
+        return web.json(body, status=200 if ready else 503)
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
+        consumer_health(app)  # refreshes the assigned-partitions gauge
         try:  # lag as the broker sees it: end offsets minus the group's committed offsets
             LAG.set(await group_lag(settings.kafka_bootstrap, group, [settings.raw_topic]))
         except Exception:  # a scrape must answer even when the broker does not

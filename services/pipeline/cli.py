@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from services.common.cli_errors import IsoDateTime
+from services.common.cli_errors import CliError, IsoDateTime, debugging
 from services.common.db import make_engine
 from services.common.observability import configure_logging
 from services.common.settings import Settings
@@ -119,7 +119,22 @@ def demo_command(corpus: Path | None, limit: int, port: int | None) -> None:
     "--ports",
     default="9101,9102,9103",
     show_default=True,
-    help="Health/metrics ports of crawler, extractor, store (0: none).",
+    help="Health/metrics ports of crawler, extractor, store (0: none); the i-th extra replica of a worker "
+    "uses its port + 10*i.",
+)
+@click.option(
+    "--extractors",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Extractor processes (one consumer group; useful up to HQ_TOPIC_PARTITIONS).",
+)
+@click.option(
+    "--stores",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Store processes (one consumer group; useful up to HQ_TOPIC_PARTITIONS).",
 )
 @click.option(
     "--log-dir",
@@ -136,6 +151,8 @@ def run_command(
     max_pages: int | None,
     until_idle: bool,
     ports: str,
+    extractors: int,
+    stores: int,
     log_dir: Path,
 ) -> None:
     """Crawler + extractor + store as one service: a continuous live crawl (SIGTERM stops all three)."""
@@ -152,8 +169,18 @@ def run_command(
     crawl_args += ["--progress", "log"]
     stop = StopSignal()
     with stop.installed(), ProcessGroup(log_dir) as group:
-        start_workers(group, settings, extractor_port=extractor_port or None, store_port=store_port or None)
-        click.echo(f"crawling {', '.join(seeds)}; logs in {group.log_dir}")
+        start_workers(
+            group,
+            settings,
+            extractor_port=extractor_port or None,
+            store_port=store_port or None,
+            extractors=extractors,
+            stores=stores,
+        )
+        click.echo(
+            f"crawling {', '.join(seeds)} with {extractors} extractor(s) and {stores} store(s); "
+            f"logs in {group.log_dir}"
+        )
         code = run_crawl(
             group,
             settings,
@@ -192,9 +219,18 @@ def run_command(
     show_default=True,
     help="Seconds to wait for the store to commit the replayed facts.",
 )
-def replay_command(from_beginning: bool, since: datetime | None, group: str | None, timeout: float) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes extracting in parallel, each on its share of the raw topic's partitions "
+    "[default: the number of cores; at most the partitions].",
+)
+def replay_command(
+    from_beginning: bool, since: datetime | None, group: str | None, timeout: float, workers: int | None
+) -> None:
     """Re-extract the raw topic with this extractor version; returns once every fact is in PostgreSQL."""
-    from services.pipeline.replay import run_replay
+    from services.pipeline.replay import ReplayFailed, run_replay
 
     if from_beginning == (since is not None):
         raise click.UsageError("give exactly one of --from-beginning and --since")
@@ -213,7 +249,14 @@ def replay_command(from_beginning: bool, since: datetime | None, group: str | No
 
             return stop_store
 
-        summary = run_replay(settings, group=group, since=since, start_store=start_store, timeout=timeout)
+        try:
+            summary = run_replay(
+                settings, group=group, since=since, start_store=start_store, timeout=timeout, workers=workers
+            )
+        except ReplayFailed as exc:
+            if debugging():
+                raise
+            raise CliError(str(exc)) from None
     click.echo(summary.render())
 
 

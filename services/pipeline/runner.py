@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 
 from services.common.kafka import ensure_topics, topic_specs
+from services.common.lag import wait_caught_up
 from services.common.settings import Settings
 from services.pipeline.processes import ManagedProcess, ProcessGroup, hqfacts_argv
-from services.pipeline.progress import wait_caught_up
 
 
 class Stopped(Exception):
@@ -71,22 +71,40 @@ def wait_http(url: str, timeout: float) -> None:
             time.sleep(0.1)
 
 
+# The i-th extra replica of a worker listens on its first port + PORT_STEP * i (9102, 9112, 9122, ...).
+PORT_STEP = 10
+
+
+def replica_name(role: str, index: int) -> str:
+    """'extractor', 'extractor-2', ...: the first replica keeps the plain name (logs, check_alive)."""
+    return role if index == 0 else f"{role}-{index + 1}"
+
+
+def worker_names(group: ProcessGroup) -> list[str]:
+    """The extractor and store replicas started in ``group``."""
+    return [p.name for p in group.processes if p.name.split("-")[0] in ("extractor", "store")]
+
+
 def start_workers(
     group: ProcessGroup,
     settings: Settings,
     *,
     extractor_port: int | None = None,
     store_port: int | None = None,
-) -> tuple[ManagedProcess, ManagedProcess]:
-    """Start the extractor and the store, each with its own health port (None: no health server)."""
+    extractors: int = 1,
+    stores: int = 1,
+) -> list[ManagedProcess]:
+    """Start ``extractors`` extractor and ``stores`` store processes, each in its group (the topics'
+    partitions are shared among the replicas) with its own health port (None: no health server)."""
     asyncio.run(ensure_topics(settings.kafka_bootstrap, topic_specs(settings)))
     env = settings_env(settings)
     env.pop("HQ_HEALTH_PORT", None)  # each worker gets its own port, or none
-    extractor_env = {**env, **({"HQ_HEALTH_PORT": str(extractor_port)} if extractor_port else {})}
-    store_env = {**env, **({"HQ_HEALTH_PORT": str(store_port)} if store_port else {})}
-    extractor = group.start("extractor", hqfacts_argv("extractor"), extractor_env)
-    store = group.start("store", hqfacts_argv("store"), store_env)
-    return extractor, store
+    started = []
+    for role, count, port in (("extractor", extractors, extractor_port), ("store", stores, store_port)):
+        for index in range(count):
+            own = {"HQ_HEALTH_PORT": str(port + PORT_STEP * index)} if port else {}
+            started.append(group.start(replica_name(role, index), hqfacts_argv(role), {**env, **own}))
+    return started
 
 
 def run_crawl(
@@ -114,7 +132,7 @@ def run_crawl(
     while crawler.poll() is None:
         if stop():
             return crawler.stop() or 0  # SIGTERM: it finishes the page in hand and saves its frontier
-        group.check_alive("extractor", "store")
+        group.check_alive(*worker_names(group))
         if time.monotonic() > deadline:
             crawler.stop()
             raise TimeoutError(f"crawl did not finish within {timeout:.0f} s:\n{crawler.tail()}")
@@ -138,7 +156,7 @@ def wait_pipeline_drained(
     def alive() -> None:
         if stop():
             raise Stopped
-        group.check_alive("extractor", "store")
+        group.check_alive(*worker_names(group))
 
     async def drained() -> None:
         deadline = time.monotonic() + timeout

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
@@ -13,39 +11,12 @@ from pathlib import Path
 
 from services.pipeline.processes import ProcessGroup, wait_for_file
 
+# Built by services.testing (the crawler's test helpers need them too); still importable from here.
+from services.testing.corpus_site import build_corpus_site as build_corpus_site
+from services.testing.corpus_site import shared_dir as shared_dir
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_SITE = REPO_ROOT / "deploy" / "demo-site"
-
-
-def shared_dir() -> Path:
-    """The read-only shared folder (corpus, gold, site tools): HQ_SHARED_DIR or ../shared beside the repo."""
-    return Path(os.environ.get("HQ_SHARED_DIR", REPO_ROOT.parent / "shared")).resolve()
-
-
-def build_corpus_site(
-    out: Path,
-    *,
-    posts: Path | None = None,
-    limit: int | None = None,
-    include: Path | None = None,
-    dates: Path | None = None,
-) -> Path:
-    """Render corpus posts into a WordPress-like site with the shared build_site.py (deterministic)."""
-    shared = shared_dir()
-    posts = posts or shared / "corpus" / "hddtvn" / "posts"
-    if (posts / "posts").is_dir():  # accept the corpus folder as well as its posts/ folder
-        posts = posts / "posts"
-    dates = dates or posts.parent / "dates.tsv"
-    argv = [sys.executable, str(shared / "tools" / "build_site.py"), "--posts", str(posts), "--out", str(out)]
-    argv += ["--force"]
-    if limit is not None:
-        argv += ["--limit", str(limit)]
-    if include is not None:
-        argv += ["--include", str(include)]
-    if dates.exists():
-        argv += ["--dates", str(dates)]
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    return out
 
 
 def serve_corpus_site(group: ProcessGroup, root: Path, *extra_args: str, timeout: float = 30.0) -> str:

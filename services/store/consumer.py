@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
@@ -20,10 +20,11 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from services.common.db import make_engine
 from services.common.kafka import dlq_headers, ensure_topics, make_producer, topic_specs
 from services.common.observability import start_health_server
+from services.common.records import SourceRecord
 from services.common.settings import Settings, kafka_client_options
-from services.common.topics import DLQ_TOPIC_CONFIG, dlq_topic
+from services.common.topics import TopicSpec, dlq_topic
 from services.store import metrics
-from services.store.domain import DeadLetter, OutboxEvent, RecordKind, SourceRecord, StorePolicy
+from services.store.domain import DeadLetter, OutboxEvent, RecordKind, StorePolicy
 from services.store.errors import BatchAbandoned, TransientStoreError
 from services.store.repository import SqlStoreRepository
 from services.store.service import Backoff, StoreService
@@ -35,10 +36,10 @@ _UNKNOWN_FLOOR = 2**63 - 1  # until the database's position is known: accept not
 _TRUNCATED_DLQ_VALUE = 64 * 1024
 
 
-def store_topic_specs(settings: Settings) -> dict[str, Mapping[str, str]]:
+def store_topic_specs(settings: Settings) -> dict[str, TopicSpec]:
     """The pipeline's topics plus the store's own DLQ of the extractions topic."""
     specs = dict(topic_specs(settings))
-    specs.setdefault(dlq_topic(settings.extractions_topic), DLQ_TOPIC_CONFIG)
+    specs.setdefault(dlq_topic(settings.extractions_topic), specs[dlq_topic(settings.facts_topic)])
     return specs
 
 
@@ -126,7 +127,21 @@ class StoreRunner:
         self.batches = 0
 
     def healthy(self) -> bool:
-        return self.service is not None and self.service.healthy and not self.stopping.is_set()
+        return self.health()[0]
+
+    def health(self) -> tuple[bool, str]:
+        """Whether the store is storing, and if not what it waits for (the body of /healthz)."""
+        if self.stopping.is_set():
+            return False, "nothing: the store is stopping"
+        service, consumer = self.service, self.consumer
+        if service is None or consumer is None:
+            return False, "the database and the Kafka consumer to start"
+        if not service.healthy:
+            return False, f"the database or the broker to answer again (last error: {service.last_error})"
+        partitions = len(consumer.assignment())
+        if partitions == 0:
+            return False, "a partition of the facts or extractions topic to be assigned (or a rebalance)"
+        return True, f"{partitions} partition(s) assigned"
 
     async def run(self) -> None:
         settings = self.settings
@@ -160,6 +175,7 @@ class StoreRunner:
                 drained = await service.drain_outbox()
                 if drained:
                     log.info("published %d pending outbox events", drained)
+            self._report_assignment()  # 0 until the first assignment: an idle replica is visible
             consumer.subscribe(list(self.kinds), listener=_ResumeFromDatabase(self))
             await consumer.start()
             try:
@@ -283,8 +299,11 @@ class StoreRunner:
         async with self._batch_lock:
             lost = {(tp.topic, tp.partition) for tp in revoked}
             self._buffer = [r for r in self._buffer if (r.topic, r.partition) not in lost]
-            for tp in lost:
-                self._floor.pop(tp, None)
+            for topic, partition in lost:
+                self._floor.pop((topic, partition), None)
+                # The new owner reports this partition's lag; a stale copy here would double it.
+                metrics.LAG.remove(topic, str(partition))
+            self._report_assignment()
 
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         consumer, service = self.consumer, self.service
@@ -294,22 +313,27 @@ class StoreRunner:
         consumer.pause(*assigned)
         for tp in assigned:
             self._floor[(tp.topic, tp.partition)] = _UNKNOWN_FLOOR
+        self._report_assignment()
         try:
             stored = await service.stored_offsets((tp.topic, tp.partition) for tp in assigned)
         except BatchAbandoned:
             return
         for tp in sorted(assigned):
             position = stored.get((tp.topic, tp.partition))
-            if position is None:
-                await consumer.seek_to_beginning(tp)  # the database has nothing of it: read it all
-            else:
-                consumer.seek(tp, position)
+            # Nothing in the database: read it all. Offset 0, not seek_to_beginning: that asks the broker and
+            # can fail while a new topic's leader is being elected, leaving the partition paused for good;
+            # below the log start, auto_offset_reset="earliest" moves the consumer up to it.
+            consumer.seek(tp, position or 0)
             self._floor[(tp.topic, tp.partition)] = position or 0
         consumer.resume(*assigned)
         log.info(
             "partitions assigned",
             extra={"positions": {f"{t}[{p}]": stored.get((t, p), 0) for t, p in assigned}},
         )
+
+    def _report_assignment(self) -> None:
+        for topic in self.kinds:
+            metrics.ASSIGNED_PARTITIONS.labels(topic).set(sum(1 for t, _ in self._floor if t == topic))
 
 
 class _ResumeFromDatabase(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -330,7 +354,7 @@ async def run_store(settings: Settings, *, policy: StorePolicy | None = None) ->
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     runner = StoreRunner(settings, policy=policy, stopping=stopping)
-    health = start_health_server(settings.health_host, settings.health_port, runner.healthy)
+    health = start_health_server(settings.health_host, settings.health_port, runner.health)
     try:
         await runner.run()
     finally:

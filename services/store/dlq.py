@@ -21,9 +21,10 @@ from sqlalchemy import func, select, tuple_, update
 from services.common.db import make_engine
 from services.common.events import EventError
 from services.common.kafka import header_map, make_producer
+from services.common.records import SourceRecord
 from services.common.settings import Settings, kafka_client_options
 from services.common.topics import DLQ_SUFFIX
-from services.store.domain import SourceRecord, StorePolicy, decode_extraction, decode_fact
+from services.store.domain import StorePolicy, decode_extraction, decode_fact
 from services.store.tables import dead_letters
 
 log = logging.getLogger(__name__)

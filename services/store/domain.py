@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from services.common import limits
-from services.common.events import EventError, ExtractionEvent, FactEvent
+from services.common.events import EventError, ExtractionEvent, FactEvent, PagePosition
 from services.common.facts import KNOWN_METRICS
+from services.common.records import SourceRecord as SourceRecord  # re-exported: the store names it
 from services.common.settings import Settings
 
 # --- extractor versions --------------------------------------------------------------------------------
@@ -60,22 +61,11 @@ def version_key(version: str) -> VersionKey:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRecord:
-    """One consumed Kafka record, transport-neutral."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: tuple[tuple[str, bytes], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class FactUpsert:
     event: FactEvent
     version: VersionKey
     source: SourceRecord
+    page: PagePosition | None = None  # the raw page record it was extracted from (its headers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +73,7 @@ class ExtractionApply:
     event: ExtractionEvent
     version: VersionKey
     source: SourceRecord
+    page: PagePosition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +173,12 @@ def decode_fact(record: SourceRecord, policy: StorePolicy) -> FactUpsert:
         raise EventError(f"record key {record.key[:64]!r} is not the event's fact_id {event.fact_id}")
     if event.fact.metric not in policy.known_metrics:
         raise EventError(f"unknown metric id {event.fact.metric!r}")
-    return FactUpsert(event=event, version=_check_version(event.extractor_version, policy), source=record)
+    return FactUpsert(
+        event=event,
+        version=_check_version(event.extractor_version, policy),
+        source=record,
+        page=PagePosition.from_headers(record.headers),
+    )
 
 
 def decode_extraction(record: SourceRecord, policy: StorePolicy) -> ExtractionApply:
@@ -197,7 +193,10 @@ def decode_extraction(record: SourceRecord, policy: StorePolicy) -> ExtractionAp
             f"extraction lists {len(event.fact_ids)} facts (limit {policy.max_facts_per_page} per page)"
         )
     return ExtractionApply(
-        event=event, version=_check_version(event.extractor_version, policy), source=record
+        event=event,
+        version=_check_version(event.extractor_version, policy),
+        source=record,
+        page=PagePosition.from_headers(record.headers),
     )
 
 

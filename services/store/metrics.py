@@ -30,3 +30,7 @@ PUBLISH_TO_COMMITTED = Histogram(
     buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 90, 120, 300, 600, 1800, 3600),
 )
 LAG = Gauge("hqfacts_store_lag", "Records behind the high watermark", ["topic", "partition"])
+# 0 on every topic for minutes: an idle replica (more replicas than partitions) or one stuck in a rebalance.
+ASSIGNED_PARTITIONS = Gauge(
+    "hqfacts_store_assigned_partitions", "Partitions currently assigned to this store worker", ["topic"]
+)

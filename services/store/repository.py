@@ -67,6 +67,9 @@ FACT_COLUMNS = (
     "source_topic",
     "source_partition",
     "source_offset",
+    "page_topic",
+    "page_partition",
+    "page_offset",
 )
 _ARTICLE_COLUMNS = ("url", "title", "published", "extractor_version", "extractor_version_key")
 _CREATE_STAGES = (
@@ -89,6 +92,24 @@ _UPSERT_ARTICLES = text(
        OR (a.extractor_version_key = EXCLUDED.extractor_version_key
            AND (a.title, a.published, a.extractor_version)
                IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.published, EXCLUDED.extractor_version))
+    """
+)
+# A fact of an article's earlier page that arrives after the stored extraction of a later page (the facts and
+# extractions topics are partitioned differently, so nothing else orders them) and is not listed by it: old,
+# retired at once. One URL's pages share a raw partition, so their offsets order them; events without page
+# headers are never judged this way.
+_RETIRE_LATE_FACTS = text(
+    """
+    UPDATE facts AS f SET retired_at = now(), retired_by_version = a.extraction_version
+    FROM facts_stage AS s, articles AS a
+    WHERE s.fact_id = f.fact_id AND a.url = f.article_url
+      AND f.retired_at IS NULL
+      AND s.extractor_version_key = f.extractor_version_key
+      AND a.extraction_version_key = f.extractor_version_key
+      AND a.extraction_page_topic = s.page_topic AND a.extraction_page_partition = s.page_partition
+      AND s.page_offset < a.extraction_page_offset
+      AND NOT (f.fact_id = ANY(a.extraction_fact_ids))
+    RETURNING f.fact_id
     """
 )
 _PREVIOUSLY_RETIRED = text(
@@ -152,6 +173,9 @@ def fact_row(upsert: FactUpsert) -> dict[str, Any]:
         "source_topic": upsert.source.topic,
         "source_partition": upsert.source.partition,
         "source_offset": upsert.source.offset,
+        "page_topic": upsert.page.topic if upsert.page else None,
+        "page_partition": upsert.page.partition if upsert.page else None,
+        "page_offset": upsert.page.offset if upsert.page else None,
     }
 
 
@@ -250,7 +274,8 @@ class SqlStoreRepository:
         touched = sorted({r["url"] for r in article_rows})
         # A fact of an edited article arrives before the extraction that lists it (the extractor sends the
         # facts first): the stored extraction of the same version is the previous one and must not retire
-        # it. Only an extraction in this batch, or a newer version than the fact's, retires.
+        # it. Only an extraction in this batch, or a newer version than the fact's, retires (or, for a fact
+        # from an earlier page than the stored extraction's, _RETIRE_LATE_FACTS).
         extracted = sorted({e.event.article_url for e in batch.extractions})
         retired: list[str] = []
         if touched:
@@ -272,7 +297,10 @@ class SqlStoreRepository:
                 .values(retired_at=func.now(), retired_by_version=articles.c.extraction_version)
                 .returning(facts.c.fact_id)
             )
-            retired = sorted(conn.scalars(retire))
+            retired = list(conn.scalars(retire))
+        if fact_rows:
+            retired += conn.scalars(_RETIRE_LATE_FACTS)
+        retired = sorted(set(retired))
         retired_set = set(retired)
         # A fact retired earlier that this batch brought back: its event goes out again after the tombstone.
         reactivated = sorted(
@@ -354,6 +382,9 @@ class SqlStoreRepository:
                 discovered_at=func.least(articles.c.discovered_at, bindparam("b_discovered_at")),
                 fetched_at=func.coalesce(bindparam("b_fetched_at"), articles.c.fetched_at),
                 committed_at=func.clock_timestamp(),
+                extraction_page_topic=bindparam("b_page_topic"),
+                extraction_page_partition=bindparam("b_page_partition"),
+                extraction_page_offset=bindparam("b_page_offset"),
             )
         )
         rows = [
@@ -367,6 +398,9 @@ class SqlStoreRepository:
                 "b_fact_count": len(set(e.event.fact_ids)),
                 "b_discovered_at": e.event.discovered_at,
                 "b_fetched_at": e.event.fetched_at,
+                "b_page_topic": e.page.topic if e.page else None,
+                "b_page_partition": e.page.partition if e.page else None,
+                "b_page_offset": e.page.offset if e.page else None,
             }
             for e in sorted(extractions, key=lambda e: e.event.article_url)
         ]

@@ -131,6 +131,7 @@ class StoreService:
         self.backoff = backoff or Backoff()
         self.stopping = stopping or asyncio.Event()
         self.healthy = True  # false while the database or broker is unreachable
+        self.last_error = ""  # why it was last unhealthy
 
     async def process(self, records: Sequence[SourceRecord]) -> BatchReport:
         """Store one batch (records in consumption order). Raises BatchAbandoned when asked to stop."""
@@ -228,6 +229,7 @@ class StoreService:
                 result = await fn(*args)
             except TransientStoreError as exc:
                 self.healthy = False
+                self.last_error = str(exc)[:300]
                 metrics.ERRORS.labels("transient").inc()
                 if self.stopping.is_set():
                     raise BatchAbandoned(str(exc)) from exc

@@ -49,6 +49,10 @@ articles = Table(
     Column("discovered_at", DateTime(timezone=True)),
     Column("fetched_at", DateTime(timezone=True)),
     Column("committed_at", DateTime(timezone=True)),
+    # The raw page record the latest extraction read (migration 0006): orders it against late facts.
+    Column("extraction_page_topic", Text),
+    Column("extraction_page_partition", Integer),
+    Column("extraction_page_offset", BigInteger),
 )
 
 # One row per fact_id ever stored. Retired facts keep their row (retired_at set) so their version keeps
@@ -81,6 +85,10 @@ facts = Table(
     Column("source_offset", BigInteger, nullable=False),
     Column("retired_at", DateTime(timezone=True)),
     Column("retired_by_version", Text),
+    # The raw page record the fact was extracted from (migration 0006).
+    Column("page_topic", Text),
+    Column("page_partition", Integer),
+    Column("page_offset", BigInteger),
     CheckConstraint("kind IN ('actual', 'estimate', 'target')", name="kind"),
     CheckConstraint("unit IN ('VND', 'USD', 'percent', 'count')", name="unit"),
     CheckConstraint("bound IN ('exact', 'over', 'under', 'about')", name="bound"),

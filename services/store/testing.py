@@ -71,7 +71,10 @@ def _drop_database(admin: Engine, name: str, deadline_s: float = 30.0) -> None:
 
 
 def store_test_settings(database_url: str, **overrides: object) -> Settings:
-    """Settings whose topics and consumer group are this test's own (a random run id), health server off."""
+    """Settings whose topics and consumer group are this test's own (a random run id), health server off.
+
+    One partition per topic: these tests reason about offsets and arrival order; the partitioned layout has
+    tests of its own (the scaled fault suite, test_store_partitions)."""
     run = uuid.uuid4().hex[:8]
     values: dict[str, object] = {
         "database_url": database_url,
@@ -82,6 +85,7 @@ def store_test_settings(database_url: str, **overrides: object) -> Settings:
         "store_batch_size": 100,
         "store_batch_seconds": 0.2,
         "health_port": None,
+        "topic_partitions": 1,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

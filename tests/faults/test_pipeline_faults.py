@@ -1,9 +1,10 @@
 """The pipeline under faults: stored set == expected set, no duplicates, every poison event in a DLQ.
 
-Raw page events of a corpus site (thousands of posts) flow through two extractor workers and a store
-while the test kills and restarts them, restarts the Kafka broker, stops PostgreSQL for 10 s and injects
-poison into both topics. The expected facts come from running the same extraction in-process on the
-same pages; the facts table must equal them exactly.
+Raw page events of a corpus site (thousands of posts) flow over six partitions through two extractor
+workers and two stores (the scaled layout) while the test kills -9 one of each, adds workers (rebalances),
+restarts the Kafka broker, stops PostgreSQL for 10 s and injects poison into both topics. The expected
+facts come from running the same extraction in-process on the same pages; the facts table must equal them
+exactly.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ POSTS = int(os.environ.get("HQ_FAULT_POSTS", "2000"))
 # Broker restarts and database outages hit everything on this machine; HQ_FAULTS_INFRA=0 skips them while
 # other work shares the local stack.
 INFRA_FAULTS = os.environ.get("HQ_FAULTS_INFRA", "1") != "0"
-PARTITIONS = 3
+PARTITIONS = 6
 MAX_RESTARTS = 3
 DEPLOY = REPO_ROOT / "deploy" / "local"
 
@@ -134,11 +135,11 @@ class Supervisor:
 def test_faults_lose_nothing_and_duplicate_nothing(
     corpus_site: Path, fault_database: str, tmp_path: Path
 ) -> None:
-    settings = isolated_settings(fault_database, "faults", store_batch_size=200)
+    settings = isolated_settings(fault_database, "faults", store_batch_size=200, topic_partitions=PARTITIONS)
     pages = list(raw_events_from_site(corpus_site))
     expected = expected_facts(pages)
     assert len(pages) >= POSTS and len(expected) > POSTS // 4
-    asyncio.run(ensure_topics(settings.kafka_bootstrap, topic_specs(settings), partitions=PARTITIONS))
+    asyncio.run(ensure_topics(settings.kafka_bootstrap, topic_specs(settings)))
     raw_items = [(settings.raw_topic, p.url.encode(), p.encode()) for p in pages]
     slices = [raw_items[i::8] for i in range(8)]  # eight slices, each spread over the whole site
 
@@ -147,10 +148,11 @@ def test_faults_lose_nothing_and_duplicate_nothing(
 
     with ProcessGroup(tmp_path / "logs") as group:
         supervisor = Supervisor(group, settings)
-        supervisor.start("store", "store")
+        supervisor.start("store-a", "store")
         supervisor.start("extractor-a", "extractor")
         faults: list[tuple[str, Callable[[], None]]] = [
-            ("kill -9 the store mid-stream", lambda: supervisor.kill_and_restart("store")),
+            ("a second store joins (rebalance)", lambda: supervisor.start("store-b", "store")),
+            ("kill -9 a store mid-stream", lambda: supervisor.kill_and_restart("store-a")),
             (
                 "poison into both topics",
                 lambda: asyncio.run(
@@ -170,7 +172,7 @@ def test_faults_lose_nothing_and_duplicate_nothing(
                 lambda: local_stack("kafka.sh", "restart") if INFRA_FAULTS else None,
             ),
             ("PostgreSQL down for 10 s", lambda: pg_outage(10.0) if INFRA_FAULTS else None),
-            ("kill -9 the store again", lambda: supervisor.kill_and_restart("store")),
+            ("kill -9 the other store", lambda: supervisor.kill_and_restart("store-b")),
         ]
         timeline: list[str] = []
         started = time.monotonic()
@@ -234,7 +236,8 @@ def test_faults_lose_nothing_and_duplicate_nothing(
         "timeline": timeline,
     }
     print("\nfault suite report:", json.dumps(report, indent=1))
-    assert supervisor.crashes["store"] == 0, "the store crashed instead of waiting out the faults"
+    for store in ("store-a", "store-b"):
+        assert supervisor.crashes[store] == 0, f"{store} crashed instead of waiting out the faults"
 
 
 def pg_outage(seconds: float) -> None:

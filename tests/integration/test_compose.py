@@ -1,11 +1,13 @@
 """deploy/docker-compose.yml and deploy/Dockerfile, checked offline (no Docker engine needed).
 
 `docker-compose config` (Debian's docker-compose 1.29, installed by `make test` via deploy/local/tools.sh)
-validates the file against the Compose schema; PyYAML checks what the operators rely on.
+validates the file against the Compose schema; PyYAML checks what the operators rely on. The monitoring
+profile's Prometheus configuration and alert rules go through `promtool` (same installer).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,15 +18,24 @@ from typing import Any
 import pytest
 import yaml
 
+from services.common.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
 INITDB = ROOT / "deploy" / "postgres" / "initdb"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
+MONITORING = ROOT / "deploy" / "monitoring"
+PROMETHEUS_CONFIG = MONITORING / "prometheus" / "prometheus.yml"
+
 APP_SERVICES = {"crawler": 9101, "extractor": 9102, "store": 9103}
+SCALED = {"extractor", "store"}  # consumer groups: `up --scale extractor=3 --scale store=2`
 ONE_SHOTS = {"migrate", "kafka-topics", "kafka-acls"}
-SERVICES = {"kafka", "postgres", *ONE_SHOTS, *APP_SERVICES}
+MONITORING_SERVICES = {"prometheus", "grafana"}
+SERVICES = {"kafka", "postgres", *ONE_SHOTS, *APP_SERVICES, *MONITORING_SERVICES}
+# The services that create topics (kafka-topics first, then the store and the extractor if one is missing).
+TOPIC_CREATORS = {"kafka-topics", *APP_SERVICES}
 START_SASL = ROOT / "deploy" / "kafka" / "start-sasl.sh"
 ENV_VARS = {"HQ_KAFKA_BOOTSTRAP", "HQ_DATABASE_URL"}
 
@@ -74,7 +85,7 @@ def _example_keys() -> list[str]:
     return keys
 
 
-def _compose_config(env_file: Path) -> subprocess.CompletedProcess[str]:
+def _compose_config(env_file: Path, *options: str) -> subprocess.CompletedProcess[str]:
     cli = _compose_cli()
     if cli is None:
         if os.environ.get("CI") == "true":
@@ -83,7 +94,7 @@ def _compose_config(env_file: Path) -> subprocess.CompletedProcess[str]:
     # Neither the caller's DOCKER_* nor a secret of the same name in the environment may leak in.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "HQ_PG_", "HQ_KAFKA_"))}
     return subprocess.run(
-        [*cli, "--env-file", str(env_file), "-f", str(COMPOSE), "config"],
+        [*cli, "--env-file", str(env_file), "-f", str(COMPOSE), *options, "config"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -94,14 +105,24 @@ def _compose_config(env_file: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_compose_config_validates_offline(tmp_path: Path) -> None:
+def _secrets_env(tmp_path: Path, **extra: str) -> tuple[dict[str, str], Path]:
     secrets = {key: f"{key.lower()}-{os.urandom(12).hex()}" for key in _example_keys()}
     env_file = tmp_path / "compose.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in secrets.items()), encoding="utf-8")
-    result = _compose_config(env_file)
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in {**secrets, **extra}.items()), encoding="utf-8")
+    return secrets, env_file
+
+
+@pytest.mark.parametrize("options", [(), ("--profile", "monitoring")], ids=["default", "monitoring"])
+def test_compose_config_validates_offline(tmp_path: Path, options: tuple[str, ...]) -> None:
+    secrets, env_file = _secrets_env(tmp_path)
+    result = _compose_config(env_file, *options)
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
     assert set(resolved["services"]) == SERVICES
+    assert (
+        _env(resolved["services"]["grafana"])["GF_SECURITY_ADMIN_PASSWORD"]
+        == (secrets["HQ_GRAFANA_ADMIN_PASSWORD"])
+    )
     for name in APP_SERVICES:
         assert _conditions(resolved["services"][name])["migrate"] == "service_completed_successfully"
     owner, app = secrets["HQ_PG_OWNER_PASSWORD"], secrets["HQ_PG_APP_PASSWORD"]
@@ -262,3 +283,148 @@ def test_dockerfile() -> None:
     assert re.search(r"^FROM python:3\.11-slim\s*$", text, re.M)
     assert re.search(r"pip install .*\.\s*\\?$", text, re.M)
     assert re.search(r'^ENTRYPOINT \["hqfacts"\]\s*$', text, re.M)
+
+
+# --- scaling --------------------------------------------------------------------------------------------
+
+
+def test_scaled_services_have_no_host_port_nor_name(services: dict[str, dict[str, Any]]) -> None:
+    # A fixed host port or container_name makes the second replica of `--scale` fail to start.
+    for name in SCALED:
+        assert "ports" not in services[name], name
+        assert services[name]["expose"] == [str(APP_SERVICES[name])], name
+    for name, service in services.items():
+        assert "container_name" not in service, name
+    # The crawler stays one instance; it keeps its port, on loopback.
+    assert services["crawler"]["ports"] == ["127.0.0.1:9101:9101"]
+
+
+def test_published_ports_are_loopback_only(tmp_path: Path) -> None:
+    _, env_file = _secrets_env(tmp_path)
+    result = _compose_config(env_file, "--profile", "monitoring")
+    assert result.returncode == 0, result.stderr
+    published = {
+        name: [str(port) for port in service.get("ports", [])]
+        for name, service in yaml.safe_load(result.stdout)["services"].items()
+    }
+    assert {name for name, ports in published.items() if ports} == {"kafka", "postgres", "crawler", "grafana"}
+    for name, ports in published.items():
+        for port in ports:
+            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+
+
+def test_topic_layout_passed_through(tmp_path: Path, services: dict[str, dict[str, Any]]) -> None:
+    # The names must be real settings, or the services would silently use the defaults.
+    assert {"topic_partitions", "topic_replication_factor"} <= set(Settings.model_fields)
+    for name in TOPIC_CREATORS:
+        env = _env(services[name])
+        assert env["HQ_TOPIC_PARTITIONS"] == "${HQ_TOPIC_PARTITIONS:-6}", name
+        assert env["HQ_TOPIC_REPLICATION_FACTOR"] == "${HQ_TOPIC_REPLICATION_FACTOR:-1}", name
+    # A 3-broker cluster's values in deploy/.env reach every service that may create a topic.
+    _, env_file = _secrets_env(tmp_path, HQ_TOPIC_PARTITIONS="12", HQ_TOPIC_REPLICATION_FACTOR="3")
+    result = _compose_config(env_file)
+    assert result.returncode == 0, result.stderr
+    resolved = yaml.safe_load(result.stdout)["services"]
+    for name in TOPIC_CREATORS:
+        env = _env(resolved[name])
+        assert (env["HQ_TOPIC_PARTITIONS"], env["HQ_TOPIC_REPLICATION_FACTOR"]) == ("12", "3"), name
+
+
+# --- monitoring -----------------------------------------------------------------------------------------
+
+
+def test_monitoring_services(services: dict[str, dict[str, Any]]) -> None:
+    for name in MONITORING_SERVICES:
+        service = services[name]
+        # Off the default `up`: only with --profile monitoring.
+        assert service["profiles"] == ["monitoring"], name
+        assert re.fullmatch(r"[a-z/]+:v?\d+\.\d+\.\d+", service["image"]), f"{name}: pin the image version"
+        for volume in service["volumes"]:
+            source, _, *mode = volume.split(":")
+            if source.startswith("./"):  # configuration from the checkout: read-only, and it must exist
+                assert mode == ["ro"], volume
+                assert (COMPOSE.parent / source).is_dir(), volume
+    assert "ports" not in services["prometheus"]
+    assert services["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
+    grafana = _env(services["grafana"])
+    assert grafana["GF_SECURITY_ADMIN_PASSWORD"].startswith("${HQ_GRAFANA_ADMIN_PASSWORD:?")
+    assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    for name in (*APP_SERVICES, "kafka", "postgres", *ONE_SHOTS):
+        assert "profiles" not in services[name], f"{name} must start with a plain `up`"
+
+
+def _mount_target(service: dict[str, Any], source: str) -> str:
+    for volume in service["volumes"]:
+        host, target, *_ = volume.split(":")
+        if host == source:
+            return str(target)
+    raise AssertionError(f"{source} is not mounted")
+
+
+def test_prometheus_scrapes_every_replica(services: dict[str, dict[str, Any]]) -> None:
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for name in APP_SERVICES:
+        # DNS A records of the compose service name: one target per replica, on its health/metrics port.
+        (sd,) = jobs[name]["dns_sd_configs"]
+        assert (sd["names"], sd["type"]) == ([name], "A"), name
+        assert sd["port"] == int(_env(services[name])["HQ_HEALTH_PORT"]), name
+        assert "static_configs" not in jobs[name], name
+    assert _mount_target(services["prometheus"], "./monitoring/prometheus") == "/etc/prometheus"
+    assert "--config.file=/etc/prometheus/prometheus.yml" in services["prometheus"]["command"]
+    assert config["rule_files"] == ["alerts.yml"]  # relative to the config file: same in git and container
+
+
+def test_grafana_provisioning(services: dict[str, dict[str, Any]]) -> None:
+    grafana = MONITORING / "grafana"
+    (datasource,) = yaml.safe_load((grafana / "provisioning/datasources/prometheus.yml").read_text())[
+        "datasources"
+    ]
+    assert datasource["url"] == "http://prometheus:9090"
+    (provider,) = yaml.safe_load((grafana / "provisioning/dashboards/hqfacts.yml").read_text())["providers"]
+    mounts = services["grafana"]
+    assert provider["options"]["path"] == _mount_target(mounts, "./monitoring/grafana/dashboards")
+    assert _mount_target(mounts, "./monitoring/grafana/provisioning") == "/etc/grafana/provisioning"
+    dashboards = sorted((grafana / "dashboards").glob("*.json"))
+    assert dashboards
+    for path in dashboards:
+        dashboard = json.loads(path.read_text(encoding="utf-8"))
+        uids = {
+            target["datasource"]["uid"]
+            for panel in dashboard["panels"]
+            for target in panel.get("targets", [])
+        }
+        assert uids == {datasource["uid"]}, path.name
+
+
+def _promtool() -> str:
+    local = Path(os.environ.get("HQ_LOCAL", ROOT / ".local")) / "tools" / "bin" / "promtool"
+    found = shutil.which("promtool") or (str(local) if local.is_file() else None)
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("promtool missing in CI: `make test` installs it (deploy/local/tools.sh)")
+        pytest.skip("promtool not installed (run deploy/local/tools.sh)")
+    return found
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "config", "prometheus/prometheus.yml"),  # also checks the rule files it names
+        ("check", "rules", "prometheus/alerts.yml"),
+        ("test", "rules", "alerts_test.yml"),  # the alerts fire (and stay quiet) when they should
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_promtool(args: tuple[str, ...]) -> None:
+    result = subprocess.run(
+        [_promtool(), *args],
+        cwd=MONITORING,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout

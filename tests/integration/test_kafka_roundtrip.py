@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import UTC, datetime
 
@@ -10,9 +11,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from services.common.events import RawPage
-from services.common.kafka import ensure_topics, make_producer
+from services.common.kafka import ensure_topics, make_producer, topic_layout_problems
 from services.common.settings import Settings
-from services.common.topics import RAW_TOPIC_CONFIG
+from services.common.topics import FACTS_TOPIC_CONFIG, RAW_TOPIC_CONFIG, TopicSpec
 from tests.unit.test_events import make_fact_event
 
 pytestmark = pytest.mark.integration
@@ -40,12 +41,36 @@ async def consume_all(
     return received
 
 
+async def test_an_existing_topic_with_another_layout_is_reported_not_changed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings()
+    topic = f"it-layout-{uuid.uuid4().hex[:8]}"
+    assert await ensure_topics(settings.kafka_bootstrap, {topic: TopicSpec(FACTS_TOPIC_CONFIG, partitions=1)})
+    wanted = {topic: TopicSpec(FACTS_TOPIC_CONFIG, partitions=6)}
+    with caplog.at_level(logging.WARNING, logger="services.common.kafka"):
+        assert await ensure_topics(settings.kafka_bootstrap, wanted) == []
+    assert any(
+        "has 1 partition(s), the settings ask for 6: kept as is" in r.getMessage() for r in caplog.records
+    )
+    problems = await topic_layout_problems(settings.kafka_bootstrap, wanted)
+    assert len(problems) == 1  # still one partition: nothing was recreated or extended
+    same = {topic: TopicSpec(FACTS_TOPIC_CONFIG, partitions=1)}
+    assert await topic_layout_problems(settings.kafka_bootstrap, same) == []
+    other_policy = {topic: TopicSpec({"cleanup.policy": "delete"}, partitions=1)}
+    assert (
+        "cleanup.policy=compact" in (await topic_layout_problems(settings.kafka_bootstrap, other_policy))[0]
+    )
+
+
 async def test_fact_and_raw_events_round_trip_through_kafka() -> None:
     settings = Settings()
     topic = f"it-roundtrip-{uuid.uuid4().hex[:8]}"
-    created = await ensure_topics(settings.kafka_bootstrap, {topic: RAW_TOPIC_CONFIG})
+    created = await ensure_topics(settings.kafka_bootstrap, {topic: TopicSpec(RAW_TOPIC_CONFIG)})
     assert created == [topic]
-    assert await ensure_topics(settings.kafka_bootstrap, {topic: RAW_TOPIC_CONFIG}) == []  # idempotent
+    assert (
+        await ensure_topics(settings.kafka_bootstrap, {topic: TopicSpec(RAW_TOPIC_CONFIG)}) == []
+    )  # idempotent
 
     fact = make_fact_event()
     big_body = "<p>Hải quan</p>" * 200_000  # ~3 MB of text: over Kafka's 1 MB default, under our limit

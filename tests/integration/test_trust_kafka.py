@@ -178,8 +178,8 @@ async def test_the_services_clients_authenticate_with_their_settings(
     acls: Broker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from services.common.kafka import make_producer
+    from services.common.lag import end_offsets
     from services.extractor.app import broker_credentials
-    from services.pipeline.progress import end_offsets
 
     monkeypatch.setenv("HQ_KAFKA_BOOTSTRAP", acls.bootstrap)
     monkeypatch.setenv("HQ_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from faust.types.tuples import Message
 
 from services.common.events import ExtractionEvent, FactEvent, RawPage
 from services.common.facts import Fact
@@ -24,10 +26,15 @@ URL = "https://hddtvn.com/bai-mau/"
 @dataclass
 class FakeTopic:
     name: str
+    log: list[str]  # shared by the topics of one test: the order of every send
     sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def get_topic_name(self) -> str:
+        return self.name
 
     async def send(self, **kwargs: Any) -> asyncio.Future[None]:
         self.sent.append(kwargs)
+        self.log.append(self.name)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
@@ -48,11 +55,12 @@ class FakeEvent:
 
 
 def fake_topics() -> Any:
+    log: list[str] = []
     return extractor_app.ExtractorTopics(
-        raw=FakeTopic("raw"),
-        facts=FakeTopic("facts"),
-        extractions=FakeTopic("extractions"),
-        dlq=FakeTopic("dlq"),
+        raw=FakeTopic("raw", log),
+        facts=FakeTopic("facts", log),
+        extractions=FakeTopic("extractions", log),
+        dlq=FakeTopic("dlq", log),
     )  # type: ignore[arg-type]
 
 
@@ -130,6 +138,22 @@ async def test_a_crashing_domain_is_dead_lettered_not_fatal(monkeypatch: pytest.
     assert "ZeroDivisionError: rule bug" in header_map(topics.dlq.sent[0]["headers"])["hq.error"]
 
 
+async def test_a_batch_keeps_the_raw_order_and_isolates_its_poison(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("services.extractor.service.process_page", one_fact_outcome)
+    topics = fake_topics()
+    events = [
+        FakeEvent(FakeMessage(page().encode(), offset=10)),
+        FakeEvent(FakeMessage(b"not an event", offset=11)),
+        FakeEvent(FakeMessage(page(url=URL + "hai/", final_url=URL + "hai/").encode(), offset=12)),
+    ]
+    await extractor_app.handle_raw_events(events, topics, "1.0.0")  # type: ignore[arg-type]
+    # Page by page in offset order, each page's facts before its extraction; the poison only dead-lettered.
+    assert topics.facts.log == ["facts", "extractions", "dlq", "facts", "extractions"]
+    assert header_map(topics.dlq.sent[0]["headers"])["hq.source.offset"] == "11"
+    urls = [ExtractionEvent.decode(sent["value"]).article_url for sent in topics.extractions.sent]
+    assert urls == [URL, URL + "hai/"]
+
+
 async def test_agent_runs_in_faust_test_context(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("services.extractor.service.process_page", one_fact_outcome)
     pool = ExtractionPool()  # in-process here, so that the patched domain is the one called
@@ -148,3 +172,35 @@ async def test_agent_runs_in_faust_test_context(monkeypatch: pytest.MonkeyPatch)
         await agent_context.put(page().encode(), key=URL.encode())
     assert len(captured.facts.sent) == 1
     assert len(captured.extractions.sent) == 1
+
+
+def faust_event(offset: int) -> Any:
+    message = Message("raw", 0, offset, 0.0, 0, None, b"k", b"v", None)
+    message.refcount = 1  # one stream holds it, as when the consumer hands it to the agent
+    return FakeEvent(message)  # type: ignore[arg-type]
+
+
+async def test_a_batch_that_fails_or_is_cancelled_is_never_acked() -> None:
+    done, failed = [faust_event(1), faust_event(2)], [faust_event(3)]
+
+    async def batches() -> AsyncIterator[list[Any]]:
+        for batch in (done, failed):
+            try:
+                yield batch
+            finally:  # what stream.take_events does: ack the batch when the loop leaves it, however
+                for event in batch:
+                    event.message.ack(consumer=None)
+
+    async def handle(events: Sequence[Any]) -> None:
+        if events is failed:
+            raise asyncio.CancelledError  # SIGTERM mid-batch, or a producer error
+
+    stream = batches()
+    with pytest.raises(asyncio.CancelledError):
+        async for _ in extractor_app.deliver_batches(stream, handle):
+            pass
+    await stream.aclose()  # the stream's own finally runs (and acks) when it is closed
+    # The delivered batch was acked by the stream (final ack: its offsets may be committed); the failed
+    # one's acks were withheld: its offset is never reported done, so it is read again.
+    assert [e.message.refcount for e in done] == [0, 0]
+    assert failed[0].message.refcount == 1  # the stream's ack was a no-op: never a final ack

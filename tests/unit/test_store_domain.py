@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from services.common.events import FactEvent
+from services.common.events import FactEvent, PagePosition
 from services.store.domain import RecordKind, SourceRecord, StorePolicy, VersionError, classify, version_key
 from services.store.testing import extraction_event, fact_event, sample_fact
 
@@ -131,3 +131,24 @@ def test_extractions_are_checked_and_deduplicated_by_article() -> None:
     batch = classify(records, KINDS, POLICY)
     assert [e.event.fact_ids for e in batch.extractions] == [("b" * 32,)]
     assert sorted(d.source.offset for d in batch.dead_letters) == [2, 3]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [("hq.page.topic", b"raw"), ("hq.page.partition", b"1")],
+        [("hq.page.topic", b"raw"), ("hq.page.partition", b"x"), ("hq.page.offset", b"5")],
+        [("hq.page.topic", b"raw"), ("hq.page.partition", b"1"), ("hq.page.offset", b"-5")],
+        [("hq.page.topic", b"\xff"), ("hq.page.partition", b"1"), ("hq.page.offset", b"5")],
+        [("hq.page.topic", b"r" * 300), ("hq.page.partition", b"1"), ("hq.page.offset", b"5")],
+        [("hq.page.topic", b"raw"), ("hq.page.partition", b"1"), ("hq.page.offset", str(2**63).encode())],
+    ],
+)
+def test_page_headers_that_name_no_position_are_ignored(headers: list[tuple[str, bytes]]) -> None:
+    assert PagePosition.from_headers(headers) is None
+
+
+def test_page_headers_round_trip() -> None:
+    position = PagePosition("hddtvn.pages.raw", 4, 123456789)
+    assert PagePosition.from_headers([("other", b"x"), *position.headers()]) == position
