@@ -38,10 +38,12 @@ def topic_specs(settings: Settings) -> dict[str, TopicSpec]:
         return TopicSpec({**config, **durability}, partitions, replication)
 
     main = settings.topic_partitions
+    # A tombstone outlives compaction this long: the offline limit consumers are promised (examples/README).
+    tombstones = {"delete.retention.ms": str(settings.topic_delete_retention_days * 24 * 3600 * 1000)}
     return {
         settings.raw_topic: spec(RAW_TOPIC_CONFIG, main),
-        settings.facts_topic: spec(FACTS_TOPIC_CONFIG, main),
-        settings.extractions_topic: spec(EXTRACTIONS_TOPIC_CONFIG, main),
+        settings.facts_topic: spec({**FACTS_TOPIC_CONFIG, **tombstones}, main),
+        settings.extractions_topic: spec({**EXTRACTIONS_TOPIC_CONFIG, **tombstones}, main),
         dlq_topic(settings.raw_topic): spec(DLQ_TOPIC_CONFIG, DLQ_PARTITIONS),
         dlq_topic(settings.facts_topic): spec(DLQ_TOPIC_CONFIG, DLQ_PARTITIONS),
         dlq_topic(settings.extractions_topic): spec(DLQ_TOPIC_CONFIG, DLQ_PARTITIONS),

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=6, ge=1, le=1000)
     topic_replication_factor: int = Field(default=1, ge=1, le=10)
     topic_min_insync_replicas: int | None = Field(default=None, ge=1, le=10)
+    # How long the compacted topics (facts, extractions) keep a tombstone: the longest a consumer may be
+    # offline and still see every retirement (after longer, it re-reads the topic from the beginning).
+    topic_delete_retention_days: int = Field(default=30, ge=1, le=3650)
 
     # Consumer groups; replays use fresh ones so the live groups are never disturbed.
     extractor_group: str = "hqfacts-extractor"

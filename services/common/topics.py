@@ -31,8 +31,9 @@ DLQ_TOPIC_CONFIG = {
 }
 
 
-# Topic settings whose difference changes what consumers see (retention is the operator's to tune).
-CHECKED_CONFIG_KEYS = frozenset({"cleanup.policy", "min.insync.replicas"})
+# Topic settings whose difference changes what consumers see or are promised (how long tombstones live);
+# the raw topic's retention is the operator's to tune.
+CHECKED_CONFIG_KEYS = frozenset({"cleanup.policy", "min.insync.replicas", "delete.retention.ms"})
 
 
 @dataclass(frozen=True)

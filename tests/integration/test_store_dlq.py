@@ -47,6 +47,7 @@ async def test_refused_event_is_listed_then_redriven_after_the_fix(database_url:
         store_group=f"test-store-{run}",
         store_batch_seconds=0.2,
         health_port=None,
+        topic_partitions=1,  # the dead letter's source position is asserted: one partition, offsets 0, 1
     )
     url = f"https://hddtvn.com/{run}/"
     known = fact_event(sample_fact(value="1"), article_url=url)

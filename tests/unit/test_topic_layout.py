@@ -16,6 +16,10 @@ def test_defaults_spread_the_main_topics_and_keep_dlqs_small() -> None:
         assert "min.insync.replicas" not in specs[name].config  # a single broker cannot honour more than 1
     assert specs[dlq_topic(settings.raw_topic)].partitions == DLQ_PARTITIONS
     assert specs[settings.facts_topic].config["cleanup.policy"] == "compact"
+    # Tombstones outlive compaction for the promised offline window (30 days), on both compacted topics.
+    for name in (settings.facts_topic, settings.extractions_topic):
+        assert specs[name].config["delete.retention.ms"] == str(30 * 24 * 3600 * 1000)
+    assert "delete.retention.ms" not in specs[settings.raw_topic].config
 
 
 def test_a_cluster_layout_asks_for_durable_writes() -> None:
