@@ -72,6 +72,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "services.pipeline.cli:replay_command",
         "Re-extract the raw topic with this extractor version; returns once every fact is in PostgreSQL.",
     ),
+    "topics": LazyCommand(
+        "services.pipeline.cli:topics_command",
+        "Check the topics against the configured layout; exit 1 when one is missing or differs.",
+    ),
 }
 
 

@@ -84,11 +84,18 @@ async def ensure_topics(bootstrap: str, specs: Mapping[str, TopicSpec]) -> list[
 
 async def topic_layout_problems(bootstrap: str, specs: Mapping[str, TopicSpec]) -> list[str]:
     """How the existing topics among ``specs`` differ from it (missing topics are not a problem)."""
+    return (await topic_layout_report(bootstrap, specs))[1]
+
+
+async def topic_layout_report(bootstrap: str, specs: Mapping[str, TopicSpec]) -> tuple[list[str], list[str]]:
+    """(the topics of ``specs`` that do not exist, how the existing ones differ from their spec)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        return await _layout_problems(admin, {name: spec for name, spec in specs.items() if name in existing})
+        missing = sorted(name for name in specs if name not in existing)
+        present = {name: spec for name, spec in specs.items() if name in existing}
+        return missing, await _layout_problems(admin, present)
     finally:
         await admin.close()
 

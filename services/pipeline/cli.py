@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import click
 
 from services.common.cli_errors import CliError, IsoDateTime, debugging
 from services.common.db import make_engine
+from services.common.kafka import ensure_topics, topic_layout_report
 from services.common.observability import configure_logging
 from services.common.settings import Settings
 from services.crawler.options import crawl_options
@@ -33,6 +35,7 @@ from services.pipeline.site import (
     serve_static_site,
 )
 from services.store.cli import render_table
+from services.store.consumer import store_topic_specs
 from services.store.repository import active_facts_query
 from services.store.tables import facts as facts_table
 
@@ -260,4 +263,31 @@ def replay_command(
     click.echo(summary.render())
 
 
-COMMANDS: list[click.Command] = [demo_command, run_command, replay_command]
+@click.command("topics")
+@click.option("--create", is_flag=True, help="Create the missing topics with the configured layout first.")
+def topics_command(create: bool) -> None:
+    """Check the topics against the configured layout; exit 1 when one is missing or differs."""
+    settings = Settings()
+    specs = store_topic_specs(settings)
+    if create:
+        for name in asyncio.run(ensure_topics(settings.kafka_bootstrap, specs)):
+            click.echo(f"created {name}")
+    missing, problems = asyncio.run(topic_layout_report(settings.kafka_bootstrap, specs))
+    for name, spec in sorted(specs.items()):
+        config = ", ".join(f"{k}={v}" for k, v in sorted(spec.config.items()))
+        state = "missing" if name in missing else "exists"
+        click.echo(
+            f"{name}: {state}; wanted {spec.partitions} partition(s), replication {spec.replication_factor}"
+            f"{'; ' + config if config else ''}"
+        )
+    for problem in problems:
+        click.echo(problem)
+    if missing or problems:
+        raise CliError(
+            f"{len(missing)} topic(s) missing, {len(problems)} difference(s) from the settings"
+            + ("" if create or not missing else " (hqfacts topics --create makes the missing ones)")
+        )
+    click.echo(f"all {len(specs)} topics match the settings")
+
+
+COMMANDS: list[click.Command] = [demo_command, run_command, replay_command, topics_command]
