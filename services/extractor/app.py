@@ -228,10 +228,7 @@ async def handle_raw_events(
     try:
         for event, extraction in zip(events, extractions, strict=True):
             message = event.message
-            source = SourceRecord(
-                message.topic, message.partition, message.offset, message.key, message.value
-            )
-            route = route_page(source, await extraction, topics.routes, stage="extractor")
+            route = route_page(SourceRecord.of(message), await extraction, topics.routes, stage="extractor")
             if route.reason is not None:
                 log.warning("page to DLQ", extra={"offset": message.offset, "error": route.reason})
             for record in route.records:
