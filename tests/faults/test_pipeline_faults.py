@@ -23,11 +23,11 @@ import pytest
 
 from services.common.events import RawPage
 from services.common.kafka import ensure_topics, make_producer, topic_specs
+from services.common.lag import wait_caught_up
 from services.common.settings import Settings
 from services.common.topics import dlq_topic
 from services.extractor.service import process_page
 from services.pipeline.processes import ManagedProcess, ProcessGroup, hqfacts_argv
-from services.pipeline.progress import wait_caught_up
 from services.pipeline.runner import settings_env
 from services.pipeline.site import REPO_ROOT, build_corpus_site
 from services.pipeline.site_events import raw_events_from_site
