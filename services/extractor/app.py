@@ -50,6 +50,7 @@ ASSIGNED = Gauge("hqfacts_extractor_assigned_partitions", "Raw topic partitions 
 # BATCH_WAIT seconds to fill, which bounds the latency a trickle of pages sees.
 PAGES_PER_BATCH = 64
 BATCH_WAIT = 0.01
+METADATA_MAX_AGE_MS = 15_000
 
 # One raw page record (and the extractor version to stamp) in, its encoded events out; EventError on failure.
 PageExtractor = Callable[[bytes | None, str], Awaitable[EncodedOutcome]]
@@ -131,6 +132,10 @@ def create_app(
         broker_session_timeout=10.0,
         broker_heartbeat_interval=1.0,
         broker_commit_interval=1.0,
+        # A rebalance right after a broker restart can run before the broker knows the raw topic again: the
+        # leader then assigns none of it, and only a metadata refresh (default every 5 min) makes the group
+        # rejoin. Refresh often enough that such a group recovers in seconds, not minutes.
+        consumer_metadata_max_age_ms=METADATA_MAX_AGE_MS,
         web_enabled=web_port is not None,
         web_port=web_port or 6066,
         web_bind=settings.health_host,

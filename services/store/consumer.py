@@ -157,6 +157,9 @@ class StoreRunner:
             isolation_level="read_committed",
             auto_offset_reset="earliest",
             max_poll_records=settings.store_batch_size,
+            # As the extractor's: a group that rebalanced while a restarted broker did not know its topics yet
+            # rejoins once a metadata refresh shows them; every 15 s instead of every 5 min.
+            metadata_max_age_ms=15_000,
         )
         self.consumer = consumer
         self.service = service = StoreService(
