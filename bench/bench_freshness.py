@@ -33,14 +33,10 @@ from services.common.db import make_engine
 from services.common.settings import Settings
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
 from services.pipeline.runner import settings_env
-from services.pipeline.site import (
-    build_growing_snapshots,
-    publish_next_snapshot,
-    serve_corpus_site,
-    shared_dir,
-)
+from services.pipeline.site import build_growing_snapshots, publish_next_snapshot, serve_corpus_site
 from services.store.tables import articles
 from services.store.testing import fresh_database
+from services.testing.corpus_site import shared_dir
 from services.testing.isolation import isolated_settings
 
 BASE_POSTS = 3

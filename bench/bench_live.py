@@ -49,8 +49,8 @@ from services.extractor.service import extract_record
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
 from services.pipeline.runner import settings_env
 from services.pipeline.site import REPO_ROOT
-from services.pipeline.site_events import raw_events_from_site
 from services.store.tables import facts as facts_table
+from services.testing.corpus_site import raw_events_from_site
 
 READY_TIMEOUT = 180.0
 DRAIN_TIMEOUT = 900.0

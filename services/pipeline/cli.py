@@ -27,17 +27,12 @@ from services.pipeline.runner import (
     wait_http,
     wait_pipeline_drained,
 )
-from services.pipeline.site import (
-    DEMO_SITE,
-    REPO_ROOT,
-    build_corpus_site,
-    serve_corpus_site,
-    serve_static_site,
-)
+from services.pipeline.site import DEMO_SITE, REPO_ROOT, serve_corpus_site, serve_static_site
 from services.store.cli import render_table
 from services.store.consumer import store_topic_specs
 from services.store.repository import active_facts_query
 from services.store.tables import facts as facts_table
+from services.testing.corpus_site import build_corpus_site
 
 DEMO_WORKDIR = REPO_ROOT / ".local" / "demo"
 DEMO_PORT = 18765

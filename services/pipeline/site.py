@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.pipeline.processes import ProcessGroup, wait_for_file
-
-# Built by services.testing (the crawler's test helpers need them too); still importable from here.
-from services.testing.corpus_site import build_corpus_site as build_corpus_site
-from services.testing.corpus_site import shared_dir as shared_dir
+from services.testing.corpus_site import build_corpus_site, shared_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_SITE = REPO_ROOT / "deploy" / "demo-site"

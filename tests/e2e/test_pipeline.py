@@ -18,9 +18,9 @@ from services.common.events import validate_fact_json
 from services.common.settings import Settings
 from services.pipeline.processes import ProcessGroup
 from services.pipeline.runner import run_crawl, start_workers, wait_pipeline_drained
-from services.pipeline.site import build_corpus_site, serve_corpus_site
-from services.pipeline.site_events import load_posts
+from services.pipeline.site import serve_corpus_site
 from services.store.tables import facts as facts_table
+from services.testing.corpus_site import build_corpus_site, load_posts
 from tests.support import read_topic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]

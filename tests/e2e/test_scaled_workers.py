@@ -18,9 +18,8 @@ from services.common.settings import Settings
 from services.extractor.service import process_page
 from services.pipeline.processes import ProcessGroup
 from services.pipeline.runner import PORT_STEP, start_workers, wait_pipeline_drained
-from services.pipeline.site import build_corpus_site
-from services.pipeline.site_events import raw_events_from_site
 from services.store.testing import fresh_database
+from services.testing.corpus_site import build_corpus_site, raw_events_from_site
 from tests.support import COMPARED, isolated_settings, stored_facts, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]

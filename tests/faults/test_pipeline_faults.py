@@ -29,9 +29,9 @@ from services.common.topics import dlq_topic
 from services.extractor.service import process_page
 from services.pipeline.processes import ManagedProcess, ProcessGroup, hqfacts_argv
 from services.pipeline.runner import settings_env
-from services.pipeline.site import REPO_ROOT, build_corpus_site
-from services.pipeline.site_events import raw_events_from_site
+from services.pipeline.site import REPO_ROOT
 from services.store.testing import fresh_database
+from services.testing.corpus_site import build_corpus_site, raw_events_from_site
 from tests.support import COMPARED, isolated_settings, read_topic, stored_facts
 from tests.unit.test_events import make_fact_event
 
