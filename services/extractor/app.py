@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,8 @@ class ExtractorTopics:
     extractions: TopicT
     dlq: TopicT
 
-    @property
+    # Computed once: the agent reads them for every record it sends.
+    @cached_property
     def routes(self) -> RouteTopics:
         return RouteTopics(
             facts=self.facts.get_topic_name(),
@@ -76,7 +78,7 @@ class ExtractorTopics:
             dead_letters=self.dlq.get_topic_name(),
         )
 
-    @property
+    @cached_property
     def by_name(self) -> dict[str, TopicT]:
         return {t.get_topic_name(): t for t in (self.facts, self.extractions, self.dlq)}
 
