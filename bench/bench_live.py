@@ -21,10 +21,8 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import json
 import os
 import time
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -35,19 +33,17 @@ from sqlalchemy import func, select
 from bench.bench_pipeline import (
     DEFAULT_SITE,
     ensure_site,
-    free_port,
     loadavg,
     private_run,
     publish_pages,
 )
 from services.common.db import make_engine
 from services.common.events import RawPage
-from services.common.kafka import ensure_topics, topic_specs
 from services.common.lag import wait_caught_up
 from services.common.settings import Settings
 from services.extractor.service import extract_record
-from services.pipeline.processes import ProcessGroup, hqfacts_argv
-from services.pipeline.runner import settings_env
+from services.pipeline.processes import ProcessGroup
+from services.pipeline.runner import PORT_STEP, free_replica_ports, read_health, start_workers, worker_names
 from services.pipeline.site import REPO_ROOT
 from services.store.tables import facts as facts_table
 from services.testing.corpus_site import raw_events_from_site
@@ -127,38 +123,30 @@ def broker_pids() -> list[int]:
     return found
 
 
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-            return resp.status == 200 and json.loads(resp.read()).get("status") == "ok"
-    except (OSError, ValueError):
-        return False
-
-
 def live_run(pages: list[RawPage], extractors: int, stores: int) -> LiveRun:
     with private_run("bench-live", "live") as (settings, logs):
-        asyncio.run(ensure_topics(settings.kafka_bootstrap, topic_specs(settings)))
-        env = settings_env(settings)
-        env["HQ_EXTRACT_WORKERS"] = "1"
-        env.pop("HQ_HEALTH_PORT", None)  # each extractor gets its own; the stores none
+        port = free_replica_ports(extractors)
+        ports = [port + PORT_STEP * i for i in range(extractors)]
         with ProcessGroup(logs) as group:
-            ports = [free_port() for _ in range(extractors)]
-            extractor_procs = [
-                group.start(f"extractor-{i}", hqfacts_argv("extractor"), {**env, "HQ_HEALTH_PORT": str(port)})
-                for i, port in enumerate(ports)
-            ]
-            store_procs = [group.start(f"store-{i}", hqfacts_argv("store"), env) for i in range(stores)]
+            # One pool process per extractor: the in-process baseline is one core.
+            workers = start_workers(
+                group,
+                settings.model_copy(update={"extract_workers": 1}),
+                extractor_port=port,
+                extractors=extractors,
+                stores=stores,
+            )
             deadline = time.monotonic() + READY_TIMEOUT
-            while not all(healthy(port) for port in ports):
-                group.check_alive(*(f"extractor-{i}" for i in range(extractors)))
+            while not all(read_health(p)[0] == 200 for p in ports):  # 200: assigned and consuming
+                group.check_alive(*worker_names(group))
                 if time.monotonic() > deadline:
                     raise TimeoutError(
                         f"extractors not consuming within {READY_TIMEOUT:.0f} s (logs: {logs})"
                     )
                 time.sleep(0.2)
             roles = {
-                "extractor": [p.pid for p in extractor_procs],
-                "store": [p.pid for p in store_procs],
+                "extractor": [w.pid for w in workers if w.name.startswith("extractor")],
+                "store": [w.pid for w in workers if w.name.startswith("store")],
                 "broker": broker_pids(),
             }
 
@@ -171,7 +159,7 @@ def live_run(pages: list[RawPage], extractors: int, stores: int) -> LiveRun:
             load = loadavg()
             started = time.perf_counter()
             asyncio.run(publish_pages(settings, pages))
-            extracted_s, stored_s = asyncio.run(_drain(settings, group, extractors, stores, started))
+            extracted_s, stored_s = asyncio.run(_drain(settings, group, started))
             cpu = {role: seconds - cpu_before[role] for role, seconds in cpu_by_role().items()}
         disk = {
             role: topic_bytes_on_disk(topic)
@@ -220,13 +208,9 @@ def topic_bytes_on_disk(topic: str) -> int | None:
     return sum(f.stat().st_size for d in data.glob(f"{topic}-*") if d.is_dir() for f in d.glob("*.log"))
 
 
-async def _drain(
-    settings: Settings, group: ProcessGroup, extractors: int, stores: int, started: float
-) -> tuple[float, float]:
-    names = [f"extractor-{i}" for i in range(extractors)] + [f"store-{i}" for i in range(stores)]
-
+async def _drain(settings: Settings, group: ProcessGroup, started: float) -> tuple[float, float]:
     def alive() -> None:
-        group.check_alive(*names)
+        group.check_alive(*worker_names(group))
 
     await wait_caught_up(
         settings.kafka_bootstrap,

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
+import socket
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
+from typing import Any
 
 from services.common.kafka import ensure_topics, topic_specs
 from services.common.lag import wait_caught_up
@@ -78,6 +82,34 @@ PORT_STEP = 10
 def replica_name(role: str, index: int) -> str:
     """'extractor', 'extractor-2', ...: the first replica keeps the plain name (logs, check_alive)."""
     return role if index == 0 else f"{role}-{index + 1}"
+
+
+def free_replica_ports(count: int, attempts: int = 50) -> int:
+    """A free loopback port p with p + PORT_STEP * i free too for every replica i < count (start_workers'
+    ports for ``count`` replicas)."""
+    for _ in range(attempts):
+        with contextlib.ExitStack() as held:
+            first = held.enter_context(socket.socket())
+            first.bind(("127.0.0.1", 0))
+            port: int = first.getsockname()[1]
+            try:
+                for index in range(1, count):
+                    held.enter_context(socket.socket()).bind(("127.0.0.1", port + PORT_STEP * index))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no {count} free loopback ports {PORT_STEP} apart")
+
+
+def read_health(port: int, host: str = "127.0.0.1") -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON body) of a worker's /healthz; (0, {}) while nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5) as resp:
+            return int(resp.status), json.loads(resp.read())
+    except urllib.error.HTTPError as exc:  # a 503 says what the worker waits for
+        return exc.code, json.loads(exc.read() or b"{}")
+    except (OSError, ValueError):
+        return 0, {}
 
 
 def worker_names(group: ProcessGroup) -> list[str]:

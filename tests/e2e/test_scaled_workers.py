@@ -4,12 +4,7 @@ and the stored facts are exactly those of an in-process extraction of the same p
 from __future__ import annotations
 
 import asyncio
-import json
-import socket
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,7 +12,13 @@ from services.common.kafka import make_producer
 from services.common.settings import Settings
 from services.extractor.service import process_page
 from services.pipeline.processes import ProcessGroup
-from services.pipeline.runner import PORT_STEP, start_workers, wait_pipeline_drained
+from services.pipeline.runner import (
+    PORT_STEP,
+    free_replica_ports,
+    read_health,
+    start_workers,
+    wait_pipeline_drained,
+)
 from services.store.testing import fresh_database
 from services.testing.corpus_site import build_corpus_site, raw_events_from_site
 from tests.support import COMPARED, isolated_settings, stored_facts, wait_for
@@ -26,32 +27,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 PARTITIONS = 6
 POSTS = 150
-
-
-def health(port: int) -> tuple[int, dict[str, Any]]:
-    """(status, body) of a worker's /healthz; (0, {}) while nothing answers."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-    except OSError:
-        return 0, {}
-
-
-def port_pair() -> int:
-    """A free port p with p + PORT_STEP free too (the second replica's)."""
-    for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port: int = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + PORT_STEP))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no free pair of ports")
 
 
 async def publish(settings: Settings, values: list[tuple[bytes, bytes]]) -> None:
@@ -75,7 +50,7 @@ def test_two_extractors_and_two_stores_share_the_partitions(shared: Path, tmp_pa
     assert len(expected) > 50
     with fresh_database(Settings().database_url, prefix="hqfacts_scaled") as url:
         settings = isolated_settings(url, "scaled", topic_partitions=PARTITIONS)
-        port = port_pair()
+        port = free_replica_ports(2)
         with ProcessGroup(tmp_path / "logs") as group:
             workers = start_workers(group, settings, extractor_port=port, extractors=2, stores=2)
             assert [w.name for w in workers] == ["extractor", "extractor-2", "store", "store-2"]
@@ -83,7 +58,7 @@ def test_two_extractors_and_two_stores_share_the_partitions(shared: Path, tmp_pa
 
             def both_consuming() -> bool:
                 group.check_alive()
-                answers = [health(p) for p in ports]
+                answers = [read_health(p) for p in ports]
                 return (
                     all(status == 200 for status, _ in answers)
                     and sum(body["partitions"] for _, body in answers) == PARTITIONS
@@ -93,11 +68,11 @@ def test_two_extractors_and_two_stores_share_the_partitions(shared: Path, tmp_pa
                 "both extractors consuming their share",
                 both_consuming,
                 timeout=120,
-                state=lambda: [health(p) for p in ports],
+                state=lambda: [read_health(p) for p in ports],
             )
             asyncio.run(publish(settings, [(p.url.encode(), p.encode()) for p in pages]))
             wait_pipeline_drained(group, settings, timeout=300)
-            shares = [health(p)[1]["partitions"] for p in ports]
+            shares = [read_health(p)[1]["partitions"] for p in ports]
         assert sorted(shares) == [3, 3]
         stored = stored_facts(url)
     assert stored.keys() == expected.keys()
