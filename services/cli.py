@@ -56,6 +56,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "services.store.cli:store_command", "Consume facts and extractions into PostgreSQL until SIGTERM."
     ),
     "facts": LazyCommand("services.store.cli:facts_command", "Print the stored (active) facts."),
+    "observations": LazyCommand(
+        "services.store.cli:observations_command",
+        "Print the observations: one agreed value per question across articles, with its sources.",
+    ),
+    "report": LazyCommand(
+        "services.store.report_cli:report_command",
+        "Write the stored observations as one static HTML page: a chart and a table per subject and metric.",
+    ),
     "dlq": LazyCommand(
         "services.store.cli:dlq_group",
         "Dead-letter topics: list them, re-drive events to their source topic after a fix.",

@@ -6,6 +6,8 @@
 #   deploy/monitoring. Only the binary is taken from Debian's `prometheus` package (19 MB download) into
 #   $HQ_LOCAL/tools/bin: installing the package would pull ~100 MB with its web UI's libraries and set up a
 #   Prometheus daemon, which a test machine does not want.
+# - a headless browser (Debian's chromium-headless-shell, ~100 MB download), in which
+#   tests/unit/test_report_browser.py loads the page of `hqfacts report`.
 set -euo pipefail
 # shellcheck source=deploy/local/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -55,9 +57,27 @@ install_promtool() {
   "$TOOLS_BIN/promtool" --version >/dev/null || die "$TOOLS_BIN/promtool does not run"
 }
 
+BROWSERS=(chromium-headless-shell chromium chromium-browser google-chrome)
+
+install_browser() {
+  local b
+  for b in "${BROWSERS[@]}"; do command -v "$b" >/dev/null 2>&1 && return; done
+  if [[ "$(id -u)" != "0" ]] || ! command -v apt-get >/dev/null 2>&1; then
+    log "no headless browser and not root with apt-get: install chromium-headless-shell to run the report's browser test"
+    missing+=(chromium-headless-shell)
+    return
+  fi
+  log "installing chromium-headless-shell (Debian package, ~100 MB download; once)"
+  with_lock bash -c 'command -v chromium-headless-shell >/dev/null 2>&1 || {
+    apt-get install -y -qq --no-install-recommends chromium-headless-shell </dev/null >/dev/null 2>&1 ||
+    { apt-get update -qq </dev/null && apt-get install -y -qq --no-install-recommends chromium-headless-shell </dev/null >/dev/null; }; }'
+  command -v chromium-headless-shell >/dev/null 2>&1 || die "chromium-headless-shell still missing after apt-get install"
+}
+
 export DEBIAN_FRONTEND=noninteractive
 install_compose
 install_promtool
+install_browser
 if ((${#missing[@]})) && [[ "${CI:-}" == "true" ]]; then
   die "missing in CI: ${missing[*]}"
 fi

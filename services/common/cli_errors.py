@@ -217,6 +217,32 @@ def quiet_client_logs() -> None:
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
+def require_broker(bootstrap: str) -> None:
+    """Fail in one line, before anything starts, when the broker does not answer; a long command then keeps
+    the client's own warnings for later trouble (quiet_client_logs would hide them for the whole run)."""
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from services.common.settings import kafka_client_options
+
+    async def probe() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
+        try:
+            await admin.start()
+        finally:
+            await admin.close()
+
+    client_log = logging.getLogger("aiokafka")
+    level = client_log.level
+    if not debugging():
+        client_log.setLevel(logging.CRITICAL)
+    try:
+        asyncio.run(probe())
+    finally:
+        client_log.setLevel(level)
+
+
 # --- destructive commands -------------------------------------------------------------------------------
 
 YES_OPTION_HELP = "Do it without asking (needed when stdin is not a terminal, e.g. in scripts and CI)."

@@ -73,3 +73,8 @@ def grant_runtime_role(connection: Connection, role: str | None) -> bool:
     if has_version_table is not None:
         connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON {s}.alembic_version FROM {r}"))
     return True
+
+
+def like_literal(text: str) -> str:
+    """``text`` matched literally by LIKE (its own % and _ are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,4 +1,4 @@
-"""The fact contract (../shared/contract/facts.md, v1) as a value object, plus its deterministic id.
+"""The fact contract (docs/contract.md, v1) as a value object, plus its deterministic id.
 
 Shared by the extractor (which makes facts), the facts topic (which carries them) and the store (which keeps
 them). Values are exact decimals, never floats.
@@ -54,6 +54,48 @@ EXTRA_METRICS: dict[str, str] = {
 }
 # Every metric id a fact event may carry, with its unit; anything else is refused (dead-lettered).
 KNOWN_METRICS: dict[str, str] = {**SCORED_METRICS, **EXTRA_METRICS}
+
+# What each scored metric measures, for docs/contract.md (services/common/contract_doc.py renders it; a
+# scored metric without a line here fails tests/unit/test_contract_doc.py). Extra metrics describe
+# themselves: the signed change of their base metric.
+SCORED_METRIC_MEANINGS: dict[str, str] = {
+    "budget_revenue": "state budget revenue the unit collected (thu ngân sách, thu NSNN, số thu)",
+    "budget_revenue_attainment": "revenue as a share of its target: đạt 126% dự toán -> 126",
+    "budget_revenue_change": "signed change of `budget_revenue` against a stated earlier period",
+    "trade_turnover": "total import + export turnover (kim ngạch xuất nhập khẩu)",
+    "export_turnover": "export turnover (kim ngạch / trị giá xuất khẩu)",
+    "import_turnover": "import turnover (kim ngạch / trị giá nhập khẩu)",
+    "trade_balance": "exports minus imports: a surplus (xuất siêu) positive, a deficit (nhập siêu) negative",
+    "trade_turnover_change": "signed change of `trade_turnover`",
+    "export_turnover_change": "signed change of `export_turnover`",
+    "import_turnover_change": "signed change of `import_turnover`",
+    "declarations": "customs declarations processed (tờ khai)",
+    "enterprises": "enterprises that went through customs procedures",
+    "passengers": "passenger crossings (lượt khách xuất nhập cảnh)",
+    "violations": "violation or smuggling cases detected, seized or handled (vụ vi phạm, vụ buôn lậu)",
+    "violations_value": "value of the goods involved in those violations",
+    "criminal_cases": "criminal cases customs itself opened (khởi tố)",
+    "criminal_referrals": "cases handed to another agency (police...) with a request to prosecute",
+    "administrative_penalties": "cases closed with an administrative penalty (xử phạt vi phạm hành chính)",
+    "penalty_revenue": "money collected from fines and enforcement, paid to the state budget",
+}
+
+# The subject forms the extractor emits (services/extractor/domain/subjects.py builds them), as
+# form -> (regular expression, what it names). A <slug> is a name folded to ASCII: lower-case letters and
+# digits, words joined by single dashes (subjects.fold), so it never starts, ends or doubles a dash.
+SUBJECT_SLUG = "[a-z0-9]+(?:-[a-z0-9]+)*"
+SUBJECT_FORMS: dict[str, tuple[str, str]] = {
+    "tong-cuc": ("tong-cuc", "the General Department of Vietnam Customs, or the customs service as one"),
+    "ca-nuoc": ("ca-nuoc", "the whole country: Vietnam's own trade figures"),
+    "cuc:<slug>": (
+        f"cuc:{SUBJECT_SLUG}",
+        "a provincial customs department (slug = its province or city), or a department of the General "
+        "Department (`cuc:dieu-tra-chong-buon-lau`)",
+    ),
+    "chi-cuc:<slug>": (f"chi-cuc:{SUBJECT_SLUG}", "a customs branch (slug = the branch's name)"),
+}
+# The one pattern every subject matches: facts.v1.json's subject pattern is this string (tested).
+SUBJECT_PATTERN = "^(?:" + "|".join(regex for regex, _ in SUBJECT_FORMS.values()) + ")$"
 
 
 def format_decimal(value: Decimal) -> str:

@@ -36,14 +36,16 @@ class Settings(BaseSettings):
     raw_topic: str = "hddtvn.pages.raw"
     facts_topic: str = "hddtvn.facts.v1"
     extractions_topic: str = "hddtvn.extractions.v1"
+    # Published by the store: one consolidated answer per question (docs/contract.md, "Observations").
+    observations_topic: str = "hddtvn.observations.v1"
     # Topic layout, applied when a topic is created (existing topics are reported, never changed). The
     # partitions bound how many replicas of a consumer group can share the work; a cluster wants replication
     # 3 with min.insync.replicas 2 (default: replication - 1, at least 1).
     topic_partitions: int = Field(default=6, ge=1, le=1000)
     topic_replication_factor: int = Field(default=1, ge=1, le=10)
     topic_min_insync_replicas: int | None = Field(default=None, ge=1, le=10)
-    # How long the compacted topics (facts, extractions) keep a tombstone: the longest a consumer may be
-    # offline and still see every retirement (after longer, it re-reads the topic from the beginning).
+    # How long the compacted topics (facts, extractions, observations) keep a tombstone: the longest a
+    # consumer may be offline and still see every retirement (after longer, it re-reads from the beginning).
     topic_delete_retention_days: int = Field(default=30, ge=1, le=3650)
 
     # Consumer groups; replays use fresh ones so the live groups are never disturbed.

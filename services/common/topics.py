@@ -25,6 +25,11 @@ EXTRACTIONS_TOPIC_CONFIG = {
     "cleanup.policy": "compact",
     "compression.type": "producer",
 }
+# One event per observation key, compacted by observation_id: the current answer to every question.
+OBSERVATIONS_TOPIC_CONFIG = {
+    "cleanup.policy": "compact",
+    "compression.type": "producer",
+}
 DLQ_TOPIC_CONFIG = {
     "retention.ms": str(30 * 24 * 3600 * 1000),
     "max.message.bytes": str(10 * 1024 * 1024),

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from services.common.cli_errors import CliError, IsoDateTime, debugging
+from services.common.cli_errors import CliError, IsoDateTime, debugging, quiet_client_logs, require_broker
 from services.common.db import make_engine
 from services.common.kafka import ensure_topics, topic_layout_report
 from services.common.observability import configure_logging
@@ -236,6 +236,7 @@ def replay_command(
         since = since.replace(tzinfo=UTC)
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    require_broker(settings.kafka_bootstrap)
     with ProcessGroup(REPO_ROOT / ".local" / "replay" / "logs") as processes:
 
         def start_store() -> Callable[[], None]:
@@ -262,6 +263,7 @@ def replay_command(
 @click.option("--create", is_flag=True, help="Create the missing topics with the configured layout first.")
 def topics_command(create: bool) -> None:
     """Check the topics against the configured layout; exit 1 when one is missing or differs."""
+    quiet_client_logs()
     settings = Settings()
     specs = store_topic_specs(settings)
     if create:

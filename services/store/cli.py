@@ -1,4 +1,4 @@
-"""Subcommands of the store service: migrate, store, facts (and dlq)."""
+"""Subcommands of the store service: migrate, store, facts, observations (and dlq)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import csv
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -79,26 +79,12 @@ def _downgrade_plan(database_url: str, target: str) -> str:
 
 
 @click.command("store")
-@click.option(
-    "--extra-metric",
-    "extra_metrics",
-    multiple=True,
-    help="Accept this metric id besides the scored ones (others go to the DLQ). Repeatable.",
-)
-def store_command(extra_metrics: tuple[str, ...]) -> None:
+def store_command() -> None:
     """Consume facts and extractions into PostgreSQL until SIGTERM."""
     from services.store.consumer import run_store
 
     settings = _settings()
-    policy = _policy(settings, extra_metrics)
-    asyncio.run(run_store(settings, policy=policy))
-
-
-def _policy(settings: Settings, extra_metrics: Sequence[str]) -> StorePolicy:
-    if not extra_metrics:
-        return StorePolicy.from_settings(settings)
-    known_metrics = frozenset(KNOWN_METRICS) | frozenset(extra_metrics)
-    return StorePolicy.from_settings(settings, known_metrics=known_metrics)
+    asyncio.run(run_store(settings, policy=StorePolicy.from_settings(settings)))
 
 
 _TABLE_COLUMNS = ("subject", "metric", "kind", "value", "unit", "bound", "period", "target_type", "article")
@@ -167,11 +153,6 @@ def _check_metric(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
-def _like_literal(text: str) -> str:
-    """``text`` matched literally by LIKE (its own % and _ are not wildcards)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def facts_query(
     *,
     subject: str | None = None,
@@ -184,38 +165,21 @@ def facts_query(
     limit: int | None = None,
 ) -> Any:
     """The active facts matching every given filter (see ``hqfacts facts --help``)."""
-    from sqlalchemy import and_, func, or_
-
+    from services.store.filters import article_matches, key_filters
     from services.store.repository import active_facts_query
     from services.store.tables import facts
 
-    query = active_facts_query(min_confidence=min_confidence)
     c = facts.c
-    if subject:
-        if subject.endswith("*"):  # a prefix: cuc:* is every department
-            query = query.where(c.subject.like(_like_literal(subject[:-1]) + "%", escape="\\"))
-        else:
-            query = query.where(c.subject == subject)
-    if metric:
-        query = query.where(c.metric == metric)
-    if kind:
-        query = query.where(c.kind == kind)
-    if year is not None:
-        # The period touches the year; a fact with one end only is taken at that end.
-        start, end = func.coalesce(c.period_start, c.period_end), func.coalesce(c.period_end, c.period_start)
-        query = query.where(and_(start <= date(year, 12, 31), end >= date(year, 1, 1)))
+    query = key_filters(
+        active_facts_query(min_confidence=min_confidence),
+        c,
+        subject=subject,
+        metric=metric,
+        kind=kind,
+        year=year,
+    )
     if article:
-        if "://" in article:
-            url = article.rstrip("/")
-            query = query.where(or_(c.article_url == url, c.article_url == url + "/"))
-        else:  # a slug: the last path segment of the article's URL
-            slug = _like_literal(article.strip("/"))
-            query = query.where(
-                or_(
-                    c.article_url.like("%/" + slug, escape="\\"),
-                    c.article_url.like("%/" + slug + "/", escape="\\"),
-                )
-            )
+        query = query.where(article_matches(c.article_url, article))
     if extractor_version:
         query = query.where(c.extractor_version == extractor_version)
     if limit is not None:
@@ -227,56 +191,71 @@ def _json_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in row.items() if k != "extractor_version_key"}
 
 
-@click.command("facts")
-@click.option(
-    "--subject", help="Only this subject, e.g. tong-cuc or cuc:ha-noi; a trailing * is a prefix (cuc:*)."
-)
-@click.option("--metric", callback=_check_metric, help="Only this metric id, e.g. budget_revenue.")
-@click.option("--kind", type=click.Choice(sorted(KINDS)), default=None, help="Only this kind of figure.")
-@click.option(
-    "--year", type=click.IntRange(1900, 2999), default=None, help="Only facts whose period touches this year."
-)
-@click.option("--article", help="Only facts of this article: its URL or its slug (the URL's last segment).")
-@click.option(
-    "--extractor-version", default=None, help="Only facts read by this extractor version, e.g. 0.4.0."
-)
-@click.option("--format", "fmt", type=click.Choice(_FACTS_FORMATS), default="table", show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N facts.")
-@click.option(
-    "--min-confidence",
-    type=click.FloatRange(0, 1),
-    default=None,
-    help="Only facts whose rule's measured precision is at least this (0-1); facts without one are left out.",
-)
-def facts_command(
-    subject: str | None,
-    metric: str | None,
-    kind: str | None,
-    year: int | None,
-    article: str | None,
-    extractor_version: str | None,
-    fmt: str,
-    limit: int | None,
-    min_confidence: float | None,
-) -> None:
-    """Print the stored (active) facts."""
-    query = facts_query(
-        subject=subject,
-        metric=metric,
-        kind=kind,
-        year=year,
-        article=article,
-        extractor_version=extractor_version,
-        min_confidence=min_confidence,
-        limit=limit,
-    )
-    settings = Settings()
-    engine = make_engine(settings.database_url)
+def _filter_options(noun: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The filters `facts` and `observations` share, worded for ``noun`` (facts / observations)."""
+    options = [
+        click.option(
+            "--subject",
+            help="Only this subject, e.g. tong-cuc or cuc:ha-noi; a trailing * is a prefix (cuc:*).",
+        ),
+        click.option("--metric", callback=_check_metric, help="Only this metric id, e.g. budget_revenue."),
+        click.option(
+            "--kind", type=click.Choice(sorted(KINDS)), default=None, help="Only this kind of figure."
+        ),
+        click.option(
+            "--year",
+            type=click.IntRange(1900, 2999),
+            default=None,
+            help=f"Only {noun} whose period touches this year.",
+        ),
+        click.option(
+            "--article", help=f"Only {noun} of this article: its URL or its slug (the URL's last segment)."
+        ),
+        click.option(
+            "--extractor-version",
+            default=None,
+            help=f"Only {noun} read by this extractor version, e.g. 0.4.0.",
+        ),
+        click.option(
+            "--format", "fmt", type=click.Choice(_FACTS_FORMATS), default="table", show_default=True
+        ),
+        click.option("--limit", type=click.IntRange(min=1), default=None, help=f"At most N {noun}."),
+        click.option(
+            "--min-confidence",
+            type=click.FloatRange(0, 1),
+            default=None,
+            help=f"Only {noun} whose rule's measured precision is at least this (0-1); "
+            f"{noun} without one are left out.",
+        ),
+    ]
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def _read_rows(query: Any) -> list[dict[str, Any]]:
+    engine = make_engine(Settings().database_url)
     try:
         with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
+            return [dict(r._mapping) for r in conn.execute(query)]
     finally:
         engine.dispose()
+
+
+def _filtered(filters: Mapping[str, Any]) -> str:
+    return " for that filter" if any(v not in (None, False) for v in filters.values()) else ""
+
+
+@click.command("facts")
+@_filter_options("facts")
+def facts_command(fmt: str, limit: int | None, **filters: Any) -> None:
+    """Print the stored (active) facts."""
+    query = facts_query(**filters, limit=limit)
+    rows = _read_rows(query)
     if fmt == "jsonl":
         for row in rows:
             sys.stdout.write(json.dumps(_json_row(row), ensure_ascii=False) + "\n")
@@ -288,11 +267,111 @@ def facts_command(
         writer.writerows(_json_row(row) for row in rows)
         return
     if not rows:
-        filtered = any(f is not None for f in (subject, metric, kind, year, article, extractor_version))
-        click.echo("no facts stored" + (" for that filter" if filtered or min_confidence is not None else ""))
+        click.echo("no facts stored" + _filtered(filters))
         return
     click.echo(render_table(rows))
     click.echo(f"\n{len(rows)} fact(s)")
+
+
+_OBSERVATION_CSV_COLUMNS = (
+    "observation_id",
+    "subject",
+    "metric",
+    "kind",
+    "period_start",
+    "period_end",
+    "target_type",
+    "value",
+    "unit",
+    "bound",
+    "source_count",
+    "agreeing_count",
+    "conflict",
+    "other_values",
+    "evidence",
+    "evidence_url",
+    "first_published",
+    "latest_published",
+)
+
+
+def _bounded(value: str, bound: str) -> str:
+    return {"over": ">", "under": "<", "about": "~"}.get(bound, "") + value
+
+
+def _other_values(event: Mapping[str, Any]) -> str:
+    """The values that compete with the agreed one: "315000000000000 (1 article)"; empty without conflict."""
+    return "; ".join(
+        f"{_bounded(v['value'], v['bound'])} {v['unit']} ({v['source_count']} article(s))"
+        for v in event["values"][1:]
+    )
+
+
+def render_observation_table(events: Sequence[Mapping[str, Any]]) -> str:
+    headers = ["subject", "metric", "kind", "value", "unit", "period", "target", "sources", "conflict with"]
+    cells = []
+    for e in events:
+        start, end = e["period_start"], e["period_end"]
+        cells.append(
+            [
+                e["subject"],
+                e["metric"],
+                e["kind"],
+                _bounded(e["value"], e["bound"]),
+                e["unit"],
+                f"{start or '?'}..{end or '?'}" if (start or end) else "",
+                e["target_type"] or "",
+                f"{e['agreeing_count']}/{e['source_count']}",
+                _other_values(e),
+            ]
+        )
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers)]
+    widths[-1] = min(widths[-1], 70)
+
+    def line(values: Sequence[str]) -> str:
+        out = []
+        for i, v in enumerate(values):
+            v = v if len(v) <= widths[i] else v[: widths[i] - 1] + "…"
+            out.append(v.rjust(widths[i]) if i == 3 else v.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(c) for c in cells)])
+
+
+@click.command("observations")
+@_filter_options("observations")
+@click.option("--conflicts", is_flag=True, help="Only observations whose articles disagree beyond rounding.")
+def observations_command(fmt: str, limit: int | None, conflicts: bool, **filters: Any) -> None:
+    """Print the observations: one agreed value per question across articles, with its sources.
+
+    A question is (subject, metric, kind, period, target type). "sources" is agreeing/all articles;
+    a conflict lists the other values stated and by how many articles. --format jsonl prints the
+    observations topic's events (docs/contract.md).
+    """
+    from services.store.observations import observations_query
+
+    query = observations_query(**filters, conflicts_only=conflicts, limit=limit)
+    events = [json.loads(row["payload"]) for row in _read_rows(query)]
+    if fmt == "jsonl":
+        for event in events:
+            sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=_OBSERVATION_CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for event in events:
+            flat = {c: event.get(c) for c in _OBSERVATION_CSV_COLUMNS}
+            flat["other_values"] = _other_values(event)
+            flat["first_published"] = event["first_article"]["published"]
+            flat["latest_published"] = event["latest_article"]["published"]
+            writer.writerow(flat)
+        return
+    if not events:
+        click.echo("no observations stored" + _filtered({**filters, "conflicts": conflicts}))
+        return
+    click.echo(render_observation_table(events))
+    conflicting = sum(1 for e in events if e["conflict"])
+    click.echo(f"\n{len(events)} observation(s), {conflicting} with conflicting values")
 
 
 @click.group("dlq")
@@ -388,7 +467,6 @@ def dlq_list_command(topics: tuple[str, ...], fmt: str, limit: int | None) -> No
     "--check/--no-check", default=True, show_default=True, help="Skip events the store would refuse again."
 )
 @click.option("--again", is_flag=True, help="Also events already re-driven once.")
-@click.option("--extra-metric", "extra_metrics", multiple=True, help="As for `hqfacts store`, for --check.")
 @click.option("--dry-run", is_flag=True, help="Only say what would be re-driven.")
 @yes_option
 def dlq_redrive_command(
@@ -397,7 +475,6 @@ def dlq_redrive_command(
     everything: bool,
     check: bool,
     again: bool,
-    extra_metrics: tuple[str, ...],
     dry_run: bool,
     yes: bool,
 ) -> None:
@@ -427,7 +504,7 @@ def dlq_redrive_command(
         entries = [e for e in entries if e.source_position not in done]
         for e in skipped:
             click.echo(f"  @{e.offset}: already re-driven (use --again)")
-    policy = _policy(settings, extra_metrics)
+    policy = StorePolicy.from_settings(settings)  # HQ_MAX_EXTRACTOR_VERSION and the limits, as the store's
     if not dry_run and not yes:
         plan = asyncio.run(redrive(settings, entries, policy=policy, check=check, dry_run=True))
         would = [r.entry for r in plan if r.reason == "dry run"]

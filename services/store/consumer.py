@@ -51,11 +51,11 @@ def _headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
 
 
 class KafkaEventSink:
-    """Produces dead letters and facts-topic events; returns only once the broker acknowledged them."""
+    """Produces dead letters and outbox events; returns only once the broker acknowledged them."""
 
-    def __init__(self, producer: AIOKafkaProducer, facts_topic: str) -> None:
+    def __init__(self, producer: AIOKafkaProducer, facts_topic: str, observations_topic: str) -> None:
         self.producer = producer
-        self.facts_topic = facts_topic
+        self.topics = {"facts": facts_topic, "observations": observations_topic}
 
     async def send_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         try:
@@ -76,16 +76,17 @@ class KafkaEventSink:
         except KafkaError as exc:
             raise TransientStoreError(f"producing dead letters failed: {exc!r}") from exc
 
-    async def publish_facts(self, events: Sequence[OutboxEvent]) -> None:
+    async def publish_outbox(self, events: Sequence[OutboxEvent]) -> None:
         try:
             futures = [
-                await self.producer.send(self.facts_topic, key=e.fact_id.encode("ascii"), value=e.payload)
+                await self.producer.send(self.topics[e.channel], key=e.key.encode("ascii"), value=e.payload)
                 for e in events
             ]
             for future in futures:
                 await future
         except KafkaError as exc:
-            raise TransientStoreError(f"producing to {self.facts_topic} failed: {exc!r}") from exc
+            topics = ", ".join(sorted({self.topics[e.channel] for e in events}))
+            raise TransientStoreError(f"producing to {topics} failed: {exc!r}") from exc
 
     async def _send(
         self, topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
@@ -164,7 +165,7 @@ class StoreRunner:
         self.consumer = consumer
         self.service = service = StoreService(
             repository,
-            KafkaEventSink(producer, settings.facts_topic),
+            KafkaEventSink(producer, settings.facts_topic, settings.observations_topic),
             consumer_group=settings.store_group,
             kinds=self.kinds,
             policy=self.policy,
@@ -175,6 +176,9 @@ class StoreRunner:
         try:
             # Events a previous run committed but did not get to produce (killed between the two).
             with contextlib.suppress(BatchAbandoned):
+                built = await service.refresh_missing_observations()
+                if built:
+                    log.info("built %d observations of facts stored before them", built)
                 drained = await service.drain_outbox()
                 if drained:
                     log.info("published %d pending outbox events", drained)

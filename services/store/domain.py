@@ -94,6 +94,7 @@ class BatchOutcome:
     retired: tuple[str, ...] = ()
     reactivated: tuple[str, ...] = ()
     extractions_applied: int = 0
+    observations_changed: tuple[str, ...] = ()  # observation ids whose event changed (or were tombstoned)
 
     def __add__(self, other: BatchOutcome) -> BatchOutcome:
         return BatchOutcome(
@@ -103,13 +104,18 @@ class BatchOutcome:
             self.retired + other.retired,
             self.reactivated + other.reactivated,
             self.extractions_applied + other.extractions_applied,
+            self.observations_changed + other.observations_changed,
         )
+
+
+OutboxChannel = Literal["facts", "observations"]
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxEvent:
-    fact_id: str
+    key: str  # fact_id on the facts topic, observation_id on the observations topic
     payload: bytes | None  # None = tombstone
+    channel: OutboxChannel = "facts"
 
 
 # Past this size an event is refused rather than stored: one poison event must not bloat the table or fail

@@ -13,6 +13,10 @@ FACTS_STORED = Counter(
 FACTS_RETIRED = Counter("hqfacts_store_facts_retired_total", "Facts retired by supersede")
 FACTS_REACTIVATED = Counter("hqfacts_store_facts_reactivated_total", "Retired facts brought back")
 EXTRACTIONS_APPLIED = Counter("hqfacts_store_extractions_total", "Extraction events applied")
+OBSERVATIONS_CHANGED = Counter(
+    "hqfacts_store_observations_changed_total",
+    "Observations whose event changed (new, another value or sources, or gone): one event each on the topic",
+)
 DEAD_LETTERS = Counter("hqfacts_store_dead_letters_total", "Records sent to a dead-letter topic", ["topic"])
 ERRORS = Counter("hqfacts_store_errors_total", "Errors by kind (transient, rejected, kafka)", ["kind"])
 BATCH_SECONDS = Histogram(

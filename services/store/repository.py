@@ -10,22 +10,32 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, not_, or_, select, text, update
+from sqlalchemy import Column, Table, bindparam, delete, func, not_, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from services.common.db import is_rejected_data, sqlstate_of
+from services.store.consolidation import observation_id
 from services.store.domain import (
     BatchOutcome,
     ClassifiedBatch,
     ExtractionApply,
     FactUpsert,
+    OutboxChannel,
     OutboxEvent,
     Position,
 )
 from services.store.errors import RejectedByDatabase, TransientStoreError
-from services.store.tables import articles, consumer_offsets, dead_letters, fact_outbox, facts
+from services.store.observations import missing_observation_ids, refresh_observations
+from services.store.tables import (
+    articles,
+    consumer_offsets,
+    dead_letters,
+    fact_outbox,
+    facts,
+    observation_outbox,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +80,7 @@ FACT_COLUMNS = (
     "page_topic",
     "page_partition",
     "page_offset",
+    "observation_id",
 )
 _ARTICLE_COLUMNS = ("url", "title", "published", "extractor_version", "extractor_version_key")
 _CREATE_STAGES = (
@@ -176,6 +187,9 @@ def fact_row(upsert: FactUpsert) -> dict[str, Any]:
         "page_topic": upsert.page.topic if upsert.page else None,
         "page_partition": upsert.page.partition if upsert.page else None,
         "page_offset": upsert.page.offset if upsert.page else None,
+        "observation_id": observation_id(
+            fact.subject, fact.metric, fact.kind, fact.period_start, fact.period_end, fact.target_type
+        ),
     }
 
 
@@ -319,6 +333,13 @@ class SqlStoreRepository:
         outbox_rows = [{"fact_id": fid, "payload": None} for fid in retired] + [
             {"fact_id": fid, "payload": payload_of[fid]} for fid in reactivated
         ]
+        # The answers of every key this batch touched, retired facts' keys included, in the same transaction.
+        touched_keys = {r["observation_id"] for r in fact_rows}
+        if retired:
+            touched_keys.update(
+                conn.scalars(select(facts.c.observation_id).where(facts.c.fact_id.in_(retired)))
+            )
+        observations_changed = refresh_observations(conn, touched_keys)
         if outbox_rows:
             stmt = insert(fact_outbox)
             conn.execute(
@@ -354,6 +375,7 @@ class SqlStoreRepository:
             retired=tuple(retired),
             reactivated=tuple(reactivated),
             extractions_applied=extractions_applied,
+            observations_changed=tuple(observations_changed),
         )
 
     @staticmethod
@@ -487,32 +509,49 @@ class SqlStoreRepository:
     def drain_outbox(
         self,
         publish: Callable[[Sequence[OutboxEvent]], None],
-        fact_ids: Sequence[str] | None = None,
+        keys: Sequence[str] | None = None,
         limit: int = 5000,
     ) -> int:
-        """Publish and delete pending outbox events (all, or those of ``fact_ids``); returns how many.
+        """Publish and delete pending outbox events (all, or those of ``keys``: fact or observation ids);
+        returns how many.
 
         The rows stay locked while ``publish`` runs, so a concurrent batch that changes its mind about a fact
         waits, and its event is produced after this one: the topic's last word follows the table's.
         """
         total = 0
         try:
+            outboxes: tuple[tuple[OutboxChannel, Table, Column[str]], ...] = (
+                ("facts", fact_outbox, fact_outbox.c.fact_id),
+                ("observations", observation_outbox, observation_outbox.c.observation_id),
+            )
+            for channel, table, key_column in outboxes:
+                while True:
+                    with self.engine.begin() as conn:
+                        query = select(key_column, table.c.payload).order_by(key_column)
+                        if keys is not None:
+                            query = query.where(key_column.in_(list(keys)))
+                        rows = conn.execute(query.limit(limit).with_for_update()).all()
+                        if rows:
+                            publish([OutboxEvent(key, payload, channel) for key, payload in rows])
+                            conn.execute(delete(table).where(key_column.in_([key for key, _ in rows])))
+                            total += len(rows)
+                    if keys is not None or len(rows) < limit:
+                        break
+            return total
+        except Exception as exc:
+            raise translate_db_error(exc) from exc
+
+    def refresh_missing_observations(self, chunk: int = 500) -> int:
+        """Build the observations of keys that have active facts but no row (facts stored before migration
+        0007); returns how many keys were refreshed. Safe with replicas running (the keys' locks)."""
+        total = 0
+        try:
             while True:
                 with self.engine.begin() as conn:
-                    query = select(fact_outbox.c.fact_id, fact_outbox.c.payload).order_by(
-                        fact_outbox.c.fact_id
-                    )
-                    if fact_ids is not None:
-                        query = query.where(fact_outbox.c.fact_id.in_(list(fact_ids)))
-                    rows = conn.execute(query.limit(limit).with_for_update()).all()
-                    if not rows:
-                        return total
-                    publish([OutboxEvent(fid, payload) for fid, payload in rows])
-                    conn.execute(
-                        delete(fact_outbox).where(fact_outbox.c.fact_id.in_([fid for fid, _ in rows]))
-                    )
-                    total += len(rows)
-                if fact_ids is not None or len(rows) < limit:
+                    ids = missing_observation_ids(conn, chunk)
+                    refresh_observations(conn, ids)
+                total += len(ids)
+                if len(ids) < chunk:
                     return total
         except Exception as exc:
             raise translate_db_error(exc) from exc

@@ -6,8 +6,10 @@ are ports, so the batch semantics are tested with fakes (tests/unit/test_store_s
 Order of effects for one batch, chosen so nothing is lost on a crash at any point:
 1. decode and classify (domain.classify); dedup by fact_id inside the batch;
 2. dead letters produced to the DLQ and flushed (skipping those a committed batch already recorded);
-3. ONE transaction: articles, versioned fact upserts, supersede, outbox, DLQ bookkeeping, next offsets;
-4. the outbox (tombstones of retired facts, events of facts brought back) produced, then deleted.
+3. ONE transaction: articles, versioned fact upserts, supersede, observations, outbox, DLQ bookkeeping,
+   next offsets;
+4. the outbox (tombstones of retired facts, events of facts brought back, changed observations) produced,
+   then deleted.
 A crash before 3 redelivers the batch (DLQ may get a duplicate, keyed by source offset); after 3 the outbox
 is drained at the next start.
 """
@@ -58,17 +60,20 @@ class StoreRepository(Protocol):
     def drain_outbox(
         self,
         publish: Callable[[Sequence[OutboxEvent]], None],
-        fact_ids: Sequence[str] | None = None,
+        keys: Sequence[str] | None = None,
         limit: int = 5000,
     ) -> int: ...
 
+    def refresh_missing_observations(self, chunk: int = 500) -> int: ...
+
 
 class EventSink(Protocol):
-    """Where the store produces: dead letters and facts-topic events. Durable (flushed) on return."""
+    """Where the store produces: dead letters and outbox events (facts and observations topics). Durable
+    (flushed) on return."""
 
     async def send_dead_letters(self, letters: Sequence[DeadLetter]) -> None: ...
 
-    async def publish_facts(self, events: Sequence[OutboxEvent]) -> None: ...
+    async def publish_outbox(self, events: Sequence[OutboxEvent]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +175,9 @@ class StoreService:
         report.tombstones_skipped += batch.tombstones_skipped
         report.duplicates += batch.duplicates
         self._count(outcome)
-        if outcome.retired or outcome.reactivated:
-            report.published += await self.drain_outbox([*outcome.retired, *outcome.reactivated])
+        pending = [*outcome.retired, *outcome.reactivated, *outcome.observations_changed]
+        if pending:
+            report.published += await self.drain_outbox(pending)
 
     async def _dead_letter(self, letters: Sequence[DeadLetter], sent: set[Position]) -> None:
         if not letters:
@@ -195,14 +201,19 @@ class StoreService:
                 extra={"topic": letter.source.topic, "offset": letter.source.offset, "error": letter.error},
             )
 
-    async def drain_outbox(self, fact_ids: Sequence[str] | None = None) -> int:
-        """Produce the pending tombstones / re-published facts (all of them when ``fact_ids`` is None)."""
+    async def drain_outbox(self, keys: Sequence[str] | None = None) -> int:
+        """Produce the pending outbox events: facts' tombstones and re-published facts, observations'
+        events and tombstones (all of them when ``keys`` is None)."""
         loop = asyncio.get_running_loop()
 
         def publish(events: Sequence[OutboxEvent]) -> None:  # runs in the repository's worker thread
-            asyncio.run_coroutine_threadsafe(self.sink.publish_facts(events), loop).result()
+            asyncio.run_coroutine_threadsafe(self.sink.publish_outbox(events), loop).result()
 
-        return await self._retrying(self.repository.drain_outbox, publish, fact_ids)
+        return await self._retrying(self.repository.drain_outbox, publish, keys)
+
+    async def refresh_missing_observations(self) -> int:
+        """Build the observations a store upgraded from before them lacks (a no-op once they exist)."""
+        return await self._retrying(self.repository.refresh_missing_observations)
 
     async def stored_offsets(self, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
         return await self._retrying(self.repository.stored_offsets, self.consumer_group, list(partitions))
@@ -214,6 +225,7 @@ class StoreService:
         metrics.FACTS_RETIRED.inc(len(outcome.retired))
         metrics.FACTS_REACTIVATED.inc(len(outcome.reactivated))
         metrics.EXTRACTIONS_APPLIED.inc(outcome.extractions_applied)
+        metrics.OBSERVATIONS_CHANGED.inc(len(outcome.observations_changed))
 
     async def _retrying(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking repository call in a thread, retrying transient failures with backoff."""

@@ -1,9 +1,10 @@
-"""The store's tables, on the shared MetaData (alembic's target). Revision 0001_facts creates them."""
+"""The store's tables, on the shared MetaData (alembic's target). Revisions 0001-0007 create them."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -89,6 +90,8 @@ facts = Table(
     Column("page_topic", Text),
     Column("page_partition", Integer),
     Column("page_offset", BigInteger),
+    # The observation key's id (consolidation.observation_id; migration 0007): finds a key's sources.
+    Column("observation_id", String(32)),
     CheckConstraint("kind IN ('actual', 'estimate', 'target')", name="kind"),
     CheckConstraint("unit IN ('VND', 'USD', 'percent', 'count')", name="unit"),
     CheckConstraint("bound IN ('exact', 'over', 'under', 'about')", name="bound"),
@@ -106,6 +109,7 @@ Index(
 )
 Index("ix_facts_metric_active", facts.c.metric, postgresql_where=text("retired_at IS NULL"))
 Index("ix_facts_article_url", facts.c.article_url)
+Index("ix_facts_observation_active", facts.c.observation_id, postgresql_where=text("retired_at IS NULL"))
 
 # Effectively-once: the next offset to read per consumed partition, written in the same transaction as the
 # facts it covers. Kafka's committed offset is only a hint; on assignment the consumer seeks to this one.
@@ -144,6 +148,47 @@ fact_outbox = Table(
     "fact_outbox",
     metadata,
     Column("fact_id", String(32), primary_key=True),
+    Column("payload", LargeBinary),  # NULL = tombstone
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# One row per observation key that some active fact states (services.store.consolidation): the agreed value,
+# its sources and conflicts. Kept current by the store in each batch's transaction; a key no active fact
+# states any more is deleted (and tombstoned on the observations topic). ``payload`` is the topic's event.
+observations = Table(
+    "observations",
+    metadata,
+    Column("observation_id", String(32), primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("metric", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("target_type", Text),
+    Column("value", Numeric, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("bound", Text, nullable=False),
+    Column("source_count", Integer, nullable=False),
+    Column("agreeing_count", Integer, nullable=False),
+    Column("conflict", Boolean, nullable=False),
+    Column("fact_id", String(32), nullable=False),
+    Column("evidence_url", Text, nullable=False),
+    Column("first_published", DateTime(timezone=True)),
+    Column("latest_published", DateTime(timezone=True)),
+    Column("article_urls", ARRAY(Text), nullable=False),  # every source article (filters by article)
+    Column("extractor_versions", ARRAY(Text), nullable=False),  # of the source facts (filters by version)
+    Column("max_confidence", Numeric(4, 3)),  # the best source's rule precision (filters by confidence)
+    Column("payload", LargeBinary, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_observations_subject_metric", observations.c.subject, observations.c.metric)
+Index("ix_observations_conflict", observations.c.metric, postgresql_where=text("conflict"))
+
+# Outbox of observations-topic events, like fact_outbox: written in the batch's transaction, produced after.
+observation_outbox = Table(
+    "observation_outbox",
+    metadata,
+    Column("observation_id", String(32), primary_key=True),
     Column("payload", LargeBinary),  # NULL = tombstone
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -80,6 +80,7 @@ def store_test_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "facts_topic": f"test.{run}.facts",
         "extractions_topic": f"test.{run}.extractions",
+        "observations_topic": f"test.{run}.observations",
         "raw_topic": f"test.{run}.raw",
         "store_group": f"test-store-{run}",
         "store_batch_size": 100,

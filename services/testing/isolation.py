@@ -15,6 +15,7 @@ def isolated_settings(database_url: str, prefix: str, **overrides: object) -> Se
         "raw_topic": f"{run}.pages.raw",
         "facts_topic": f"{run}.facts.v1",
         "extractions_topic": f"{run}.extractions.v1",
+        "observations_topic": f"{run}.observations.v1",
         "extractor_group": f"{run}-extractor",
         "store_group": f"{run}-store",
         "log_format": "json",

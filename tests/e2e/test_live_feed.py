@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.common.db import make_engine
 from services.common.settings import Settings
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
 from services.pipeline.runner import settings_env
 from services.pipeline.site import LiveSite, build_live_snapshots, publish_next_snapshot, serve_corpus_site
-from services.store.tables import articles
+from services.store.tables import articles, observations
 from services.store.tables import facts as facts_table
 from tests.support import read_topic, wait_for
 
@@ -72,6 +72,24 @@ def facts_of(database_url: str, site: str) -> dict[str, list[dict[str, Any]]]:
             return out
     finally:
         engine.dispose()
+
+
+def observations_follow(database_url: str, site: str) -> bool:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            stated = set(
+                conn.scalars(select(facts_table.c.observation_id).where(facts_table.c.retired_at.is_(None)))
+            )
+            answered = set(conn.scalars(select(observations.c.observation_id)))
+            citing_deleted = conn.scalar(
+                select(func.count())
+                .select_from(observations)
+                .where(observations.c.article_urls.any(site + f"/{DELETED}/"))
+            )
+    finally:
+        engine.dispose()
+    return stated == answered and citing_deleted == 0
 
 
 def active(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -205,6 +223,11 @@ def test_new_edited_and_deleted_posts_reach_the_facts(
                 return (old_edit | deleted_ids) <= {m.key.decode() for m in log if m.value is None}
 
             wait_for("tombstones on the facts topic", tombstoned, timeout=30)
+            # The observations follow: the deleted post is no observation's source any more, and every key
+            # that an active fact states has its observation, no other.
+            wait_for(
+                "observations without the deleted post", lambda: observations_follow(db, site), timeout=30
+            )
 
             # Unchanged posts were not fetched again; polls of unchanged pages were 304s.
             now = stats(site)

@@ -100,15 +100,16 @@ def test_topics_reports_missing_and_different_topics_and_creates_on_request() ->
         "HQ_RAW_TOPIC": f"cli-{run}.raw",
         "HQ_FACTS_TOPIC": f"cli-{run}.facts",
         "HQ_EXTRACTIONS_TOPIC": f"cli-{run}.extractions",
+        "HQ_OBSERVATIONS_TOPIC": f"cli-{run}.observations",
     }
-    _assert_one_line_failure(_run("topics", **env), "6 topic(s) missing, 0 difference(s)")
+    _assert_one_line_failure(_run("topics", **env), "7 topic(s) missing, 0 difference(s)")
     created = _run("topics", "--create", **env)
     assert created.returncode == 0, created.stderr
-    assert created.stdout.count("created ") == 6 and "all 6 topics match the settings" in created.stdout
+    assert created.stdout.count("created ") == 7 and "all 7 topics match the settings" in created.stdout
     # The same topics asked for with 3 partitions: reported (and left alone), never repartitioned.
     differs = _run("topics", **env, HQ_TOPIC_PARTITIONS="3")
-    _assert_one_line_failure(differs, "0 topic(s) missing, 3 difference(s) from the settings")
-    assert differs.stdout.count("has 6 partition(s), the settings ask for 3: kept as is") == 3
+    _assert_one_line_failure(differs, "0 topic(s) missing, 4 difference(s) from the settings")
+    assert differs.stdout.count("has 6 partition(s), the settings ask for 3: kept as is") == 4
     assert _run("topics", **env).returncode == 0
 
 

@@ -24,6 +24,7 @@ from services.store.testing import (
     sample_fact,
 )
 
+NEWER = "99.0.0"  # above the store's extractor-version ceiling (the version it ships with)
 pytestmark = pytest.mark.integration
 
 
@@ -51,7 +52,9 @@ async def test_refused_event_is_listed_then_redriven_after_the_fix(database_url:
     )
     url = f"https://hddtvn.com/{run}/"
     known = fact_event(sample_fact(value="1"), article_url=url)
-    novel = fact_event(sample_fact(metric="vehicles", value="12"), article_url=url)  # not a known metric yet
+    # From an extractor newer than the store's ceiling: refused until the operator raises it (the rolling
+    # upgrade of docs/security.md, "Versions").
+    novel = fact_event(sample_fact(value="12"), article_url=url, version=NEWER)
     engine = make_engine(database_url)
 
     def stored_ids() -> set[str]:
@@ -71,7 +74,7 @@ async def test_refused_event_is_listed_then_redriven_after_the_fix(database_url:
                     return len(entries) == 1
 
                 await eventually(dead_lettered, "the dead letter")
-        assert entries[0].error.startswith("unknown metric id 'vehicles'")
+        assert entries[0].error.startswith(f"extractor_version '{NEWER}' is newer than")
         assert entries[0].source_position == (settings.facts_topic, 0, 1)
 
         cli = CliRunner()
@@ -79,7 +82,7 @@ async def test_refused_event_is_listed_then_redriven_after_the_fix(database_url:
             cli.invoke, dlq_group, ["list", "--topic", settings.facts_topic], env=env_of(settings)
         )
         assert listed.exit_code == 0, listed.output
-        assert "1 event(s)" in listed.output and "unknown metric id 'vehicles'" in listed.output
+        assert "1 event(s)" in listed.output and f"extractor_version '{NEWER}'" in listed.output
 
         # Without the fix, the check keeps it on the DLQ.
         args = ["redrive", "--topic", settings.facts_topic, "--all", "--yes"]
@@ -87,16 +90,16 @@ async def test_refused_event_is_listed_then_redriven_after_the_fix(database_url:
         assert refused.exit_code == 0, refused.output
         assert "still refused" in refused.output and "0 event(s) re-driven" in refused.output
 
-        # The fix: the store accepts the metric; re-drive, and the store picks it up from its source topic.
-        fixed = [*args, "--extra-metric", "vehicles"]
-        redriven = await asyncio.to_thread(cli.invoke, dlq_group, fixed, env=env_of(settings))
+        # The fix: the ceiling raised; re-drive, and the store picks it up from its source topic.
+        raised = {**env_of(settings), "HQ_MAX_EXTRACTOR_VERSION": NEWER}
+        redriven = await asyncio.to_thread(cli.invoke, dlq_group, args, env=raised)
         assert redriven.exit_code == 0, redriven.output
         assert "1 event(s) re-driven" in redriven.output
-        policy = StorePolicy(known_metrics=StorePolicy().known_metrics | {"vehicles"})
+        policy = StorePolicy(max_extractor_version=NEWER)
         async with running_store(settings, policy=policy):
             await eventually(lambda: stored_ids() == {known.fact_id, novel.fact_id}, "the re-driven fact")
 
-        again = await asyncio.to_thread(cli.invoke, dlq_group, fixed, env=env_of(settings))
+        again = await asyncio.to_thread(cli.invoke, dlq_group, args, env=raised)
         assert "already re-driven" in again.output and "0 event(s) re-driven" in again.output
         listed = await asyncio.to_thread(
             cli.invoke, dlq_group, ["list", "--topic", settings.facts_topic], env=env_of(settings)

@@ -78,10 +78,13 @@ def test_garbage_is_an_event_error(raw: bytes) -> None:
         FactEvent.decode(raw)
 
 
-def test_unscored_metrics_may_carry_other_units() -> None:
+def test_metric_ids_are_the_published_ones_each_with_its_unit() -> None:
     data = json.loads(make_fact_event().encode())
-    data.update(metric="vehicles_cleared", unit="count", value="120")
+    data.update(metric="declarations_change", unit="percent", value="12.5")  # unscored, but published
     validate_fact_json(data)
+    data.update(metric="vehicles_cleared", unit="count", value="120")  # not in facts.v1.json's enum
+    with pytest.raises(EventError, match="unknown metric id 'vehicles_cleared'"):
+        validate_fact_json(data)
 
 
 def test_raw_page_round_trip_and_errors() -> None:

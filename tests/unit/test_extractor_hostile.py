@@ -439,3 +439,11 @@ def test_fuzzed_pages_yield_storable_events_or_a_reason(sentences: list[str], ti
     if outcome.extraction is not None:
         key, value = outcome.extraction
         decode_extraction(SourceRecord("e", 0, 0, key, value), policy)
+
+
+def test_a_branch_named_without_latin_letters_is_no_subject_rather_than_an_empty_slug() -> None:
+    # "chi-cuc:" would fail the facts schema and dead-letter the whole page.
+    from services.extractor.domain.subjects import find_subjects
+
+    mentions = find_subjects("Chi cục Hải quan Жук thu 5 tỷ đồng, Cục Hải quan Hà Nội thu 10 tỷ đồng.")
+    assert [m.subject for m in mentions] == ["cuc:ha-noi"]

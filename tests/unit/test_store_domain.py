@@ -72,7 +72,7 @@ def test_invalid_events_become_dead_letters_with_reasons() -> None:
     good = fact_event(sample_fact())
     data = json.loads(good.encode())
     wrong_id = {**data, "fact_id": "0" * 32}
-    unknown_metric = json.loads(fact_event(sample_fact(metric="mystery_metric")).encode())
+    unknown_metric = fact_event(sample_fact(metric="mystery_metric")).to_json()  # encode() refuses it too
     huge = fact_event(sample_fact(value="9" * 60)).to_json()  # encode() refuses to make it
     nul = {**data, "evidence": "bad \u0000 byte"}
     old_version = {**data, "extractor_version": "latest"}
@@ -102,11 +102,20 @@ def test_invalid_events_become_dead_letters_with_reasons() -> None:
     assert batch.next_offsets == {(FACTS, 0): 9}  # dead letters are consumed too
 
 
-def test_extra_metrics_can_be_allowed() -> None:
-    event = fact_event(sample_fact(metric="other_metric"))
-    assert classify([fact_record(event, 0)], KINDS, POLICY).dead_letters
-    policy = StorePolicy(known_metrics=POLICY.known_metrics | {"other_metric"})
-    assert classify([fact_record(event, 0)], KINDS, policy).facts
+def test_the_policy_narrows_the_published_metric_ids_but_cannot_widen_them() -> None:
+    # facts.v1.json enumerates the metric ids: an id outside it fails the schema whatever the policy says.
+    unknown = json.dumps(fact_event(sample_fact(metric="other_metric")).to_json()).encode()
+    policy = StorePolicy(
+        max_extractor_version="99.0.0", known_metrics=POLICY.known_metrics | {"other_metric"}
+    )
+    (letter,) = classify([record(unknown, offset=0)], KINDS, policy).dead_letters
+    assert "unknown metric id 'other_metric'" in letter.error
+    # A published id the policy leaves out is refused by the policy.
+    event = fact_event(sample_fact(metric="budget_revenue_attainment", value="126"))
+    assert classify([fact_record(event, 0)], KINDS, POLICY).facts
+    narrow = StorePolicy(max_extractor_version="99.0.0", known_metrics=frozenset({"budget_revenue"}))
+    (letter,) = classify([fact_record(event, 0)], KINDS, narrow).dead_letters
+    assert "unknown metric id 'budget_revenue_attainment'" in letter.error
 
 
 def test_tombstones_on_the_facts_topic_are_skipped_not_dead_lettered() -> None:

@@ -65,15 +65,18 @@ class FakeRepository:
     def drain_outbox(
         self,
         publish: Callable[[Sequence[OutboxEvent]], None],
-        fact_ids: Sequence[str] | None = None,
+        keys: Sequence[str] | None = None,
         limit: int = 5000,
     ) -> int:
-        events = [OutboxEvent(k, v) for k, v in self.outbox.items() if fact_ids is None or k in fact_ids]
+        events = [OutboxEvent(k, v) for k, v in self.outbox.items() if keys is None or k in keys]
         if events:
             publish(events)
         for event in events:
-            del self.outbox[event.fact_id]
+            del self.outbox[event.key]
         return len(events)
+
+    def refresh_missing_observations(self, chunk: int = 500) -> int:
+        return 0
 
 
 class FakeSink:
@@ -86,9 +89,9 @@ class FakeSink:
         self.letters.extend(letters)
         self.events.append(f"dlq {[d.source.offset for d in letters]}")
 
-    async def publish_facts(self, events: Sequence[OutboxEvent]) -> None:
+    async def publish_outbox(self, events: Sequence[OutboxEvent]) -> None:
         self.published.extend(events)
-        self.events.append(f"publish {[e.fact_id for e in events]}")
+        self.events.append(f"publish {[e.key for e in events]}")
 
 
 def make_service(
@@ -180,4 +183,4 @@ async def test_outbox_left_by_a_crash_is_drained() -> None:
     repo.outbox = {"b" * 32: None, "c" * 32: b"{}"}
     service, sink = make_service(repo)
     assert await service.drain_outbox() == 2
-    assert {e.fact_id for e in sink.published} == {"b" * 32, "c" * 32}
+    assert {e.key for e in sink.published} == {"b" * 32, "c" * 32}

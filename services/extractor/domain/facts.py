@@ -1,4 +1,4 @@
-"""Article -> facts: the rules of the fact contract (../shared/contract/facts.md), pure and deterministic.
+"""Article -> facts: the rules of the fact contract (docs/contract.md), pure and deterministic.
 
 The stages, in reading order:
 1. blocks -> sentences (`split_sentences`); title, lead and headings are read for context, and title and

@@ -285,12 +285,17 @@ def find_subjects(text: str) -> list[SubjectMention]:
             name = numbered.group(0)  # "… khu vực 1 phát hiện": the name ends at its number
         name = _after_last_proper_word(name)
         name = re.sub(r"\s+(?:đạt|thu|là|có|với|và|mới|cho|đã|được)$", "", name)
-        found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
+        branch = place_id(name)
+        if not branch:  # a name with no Latin letter or digit (no slug): no subject, not a "chi-cuc:"
+            continue
+        found.append(SubjectMention("chi-cuc:" + branch, match.start(), match.end()))
         taken.append((match.start(), match.end()))
     for match in bare:
         if free(match.start(), match.end()):
-            name = _PERSON_NAME.split(match.group("name"), maxsplit=1)[0].strip()
-            found.append(SubjectMention("chi-cuc:" + place_id(name), match.start(), match.end()))
+            branch = place_id(_PERSON_NAME.split(match.group("name"), maxsplit=1)[0].strip())
+            if not branch:
+                continue
+            found.append(SubjectMention("chi-cuc:" + branch, match.start(), match.end()))
             taken.append((match.start(), match.end()))
     tong_cuc = (
         cuc
