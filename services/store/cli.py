@@ -145,7 +145,7 @@ def render_table(rows: Sequence[Mapping[str, Any]]) -> str:
 _FACTS_FORMATS = ("table", "jsonl", "csv")
 
 
-def _check_metric(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def check_metric(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and value not in KNOWN_METRICS:
         raise click.BadParameter(
             f"unknown metric id {value!r}; known ids: {', '.join(sorted(KNOWN_METRICS))}"
@@ -198,7 +198,7 @@ def _filter_options(noun: str) -> Callable[[Callable[..., None]], Callable[..., 
             "--subject",
             help="Only this subject, e.g. tong-cuc or cuc:ha-noi; a trailing * is a prefix (cuc:*).",
         ),
-        click.option("--metric", callback=_check_metric, help="Only this metric id, e.g. budget_revenue."),
+        click.option("--metric", callback=check_metric, help="Only this metric id, e.g. budget_revenue."),
         click.option(
             "--kind", type=click.Choice(sorted(KINDS)), default=None, help="Only this kind of figure."
         ),

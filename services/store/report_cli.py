@@ -7,7 +7,6 @@ behind, a directory that cannot be written) are reported in one line by the ``hq
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +15,9 @@ from typing import Any
 import click
 
 from services.common.cli_errors import CliError
+from services.store.cli import check_metric
 
 REPORT_FILE = "index.html"
-_METRIC_ID = re.compile(r"[a-z][a-z0-9_]*")  # the schema's pattern: anything else cannot match a row
 
 
 def write_report(html: str, out_dir: Path) -> Path:
@@ -36,12 +35,6 @@ def write_report(html: str, out_dir: Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
-
-
-def _check_metric(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _METRIC_ID.fullmatch(value):
-        raise click.BadParameter(f"{value!r} is not a metric id (lower case, digits, _; e.g. budget_revenue)")
-    return value
 
 
 def _title(subject: str | None, metric: str | None) -> str:
@@ -62,7 +55,7 @@ def _title(subject: str | None, metric: str | None) -> str:
 @click.option(
     "--subject", help="Only this subject, e.g. tong-cuc or cuc:ha-noi; a trailing * is a prefix (cuc:*)."
 )
-@click.option("--metric", callback=_check_metric, help="Only this metric id, e.g. budget_revenue.")
+@click.option("--metric", callback=check_metric, help="Only this metric id, e.g. budget_revenue.")
 def report_command(out_dir: Path, subject: str | None, metric: str | None) -> None:
     """Write the stored observations as one static HTML page: a chart and a table per subject and metric.
 

@@ -647,8 +647,8 @@ def test_the_command_reports_a_database_failure_in_one_line(
     assert "secret" not in result.stderr and not (tmp_path / "r" / "index.html").exists()
 
 
-def test_the_command_refuses_a_bad_metric_id(tmp_path: Path) -> None:
+def test_the_command_refuses_an_unknown_metric_id_as_facts_does(tmp_path: Path) -> None:
     from services.cli import cli
 
     result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path), "--metric", "Budget Revenue"])
-    assert result.exit_code == 2 and "is not a metric id" in result.stderr
+    assert result.exit_code == 2 and "unknown metric id 'Budget Revenue'; known ids:" in result.stderr
