@@ -450,3 +450,33 @@ def test_drug_case_counts_are_a_sub_category() -> None:
         )
     )
     assert [f.value for f in find(smuggling, "violations")] == [Decimal(4)]
+
+
+def test_figures_that_are_parts_forecasts_or_other_payers_are_left_out() -> None:
+    # Each block pairs a figure that is out of scope with one that is not, so the rule cannot pass by
+    # reading nothing.
+    facts = extract_facts(
+        article(
+            # A city's land-use fees are not customs revenue.
+            "Trong 9 tháng năm 2020, Cục Hải quan Bình Định thu 1.450 tỷ đồng; tỉnh thu 820 tỷ đồng "
+            "tiền sử dụng đất.",
+            # A forecast of the coming months is no period's figure.
+            "Cục Hải quan Bình Định dự tính số thu sẽ hụt từ 100-150 tỷ đồng trong 2 tháng tới.",
+            # One side of the province line, some flights: parts, not the unit's total.
+            "Năm 2020, Chi cục Hải quan cửa khẩu Bờ Y làm thủ tục cho 2.310 tờ khai; trong đó 40 DN "
+            "ngoài tỉnh làm thủ tục 515 tờ khai.",
+            "Chi cục Hải quan cửa khẩu sân bay quốc tế Cam Ranh làm thủ tục cho trên 250 hành khách trên "
+            "2 chuyến bay từ Seoul.",
+            # A group of units, and the trade of a city rather than of its customs department.
+            "Tính đến hết ngày 15/11/2020, số thu NSNN tại 6 đơn vị này đạt 51.300 tỷ đồng.",
+            "Trong 10 tháng năm 2020, kim ngạch xuất nhập khẩu hàng hóa của thành phố tăng 2,4%.",
+            # A price is not a turnover; the turnover next to it is.
+            "Năm 2020, trị giá nhập khẩu của cả nước đạt 262,4 tỷ USD; giá nhập khẩu bình quân giảm 1,2%.",
+        )
+    )
+    assert [f.value for f in find(facts, "import_turnover")] == [Decimal("262400000000")]
+    assert not find(facts, "import_turnover_change")
+    revenue = find(facts, "budget_revenue")
+    assert [f.value for f in revenue] == [Decimal("1450000000000")]
+    assert [f.value for f in find(facts, "declarations")] == [Decimal(2310)]
+    assert not find(facts, "passengers") and not find(facts, "trade_turnover_change")

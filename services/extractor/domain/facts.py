@@ -43,7 +43,7 @@ from services.extractor.domain.subjects import (
     province_of,
 )
 
-EXTRACTOR_VERSION = "0.4.0"
+EXTRACTOR_VERSION = "0.4.1"
 
 # Each rule's precision on the dev gold, measured by `hqfacts eval --write-confidence` (smoothed: a rule
 # seen a few times is not called certain); a fact's confidence is its rule's. A rule dev never exercised
@@ -585,7 +585,7 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     sub_scope_at = sub_scope.start() if sub_scope else None
     # "Nếu ... thì sẽ ...", and "Điển hình, ..." (an example case told after a total): no figure of a period.
     hypothetical = (
-        ("sẽ" in sentence or "thể" in sentence or "kịch" in sentence)
+        ("sẽ" in sentence or "thể" in sentence or "kịch" in sentence or "tới" in sentence)
         and lex.HYPOTHETICAL.search(sentence) is not None
     ) or bool(lex.EXAMPLE_OPENING.match(sentence) and not lex.WHOLE_UNIT.search(sentence))
     estimated = lex.ESTIMATE_OPENING.match(sentence) is not None or (

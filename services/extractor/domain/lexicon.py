@@ -186,7 +186,15 @@ CLAUSE_OUT_OF_SCOPE_WORDS = LowerCased(
         r"\bchè\b|máy\s+móc|\d+\s+năm\s+(?:gần\s+đây|qua)|giai\s+đoạn\s+\d{4}|"
         # Gifts and donations: money handed over, not collected.
         r"\btrao\s+(?:tặng|số\s+tiền)|ủng\s+hộ\s+(?:số\s+)?tiền|quyên\s+góp|từ\s+thiện|"
-        r"thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))",
+        r"thu\s+từ\s+(?!hoạt\s+động\s+(?:xuất|xnk))|"
+        # A province's land-use fees, some flights' passengers, the enterprises of one side of a province
+        # line, a city's trade (not its customs department's), a group of units, one industry's taxes.
+        r"sử\s+dụng\s+đất|trên\s+(?:\d+\s+|một\s+|hai\s+|ba\s+)?chuyến\s+bay|"
+        r"(?:doanh\s+nghiệp|\bdn)\s+(?:trong|ngoài)\s+tỉnh|(?:kim\s+ngạch|xnk|xuất\s+nhập\s+khẩu)[^,;.]{0,30}\bcủa\s+thành\s+phố|"
+        r"\b(?:tại|của)\s+\d+\s+đơn\s+vị\b|"
+        r"ngành\s+thuốc\s+lá|"
+        # Export and import prices ("giá nhập khẩu giảm 0,5%"), not turnover ("trị giá nhập khẩu").
+        r"(?<!trị\s)giá\s+(?:hàng\s+hóa\s+)?(?:xuất|nhập)\s+khẩu",
     )
 )
 
@@ -245,7 +253,8 @@ MAY_NAME_OTHER_FORCES = re.compile(
 
 # Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
 SENTENCE_SUB_AREA = re.compile(
-    r"[Tt]uyến\s+(?:đường\s+)?(?:bộ|biển|hàng\s+không|sắt|bưu\s+chính)|(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
+    r"[Tt]uyến\s+(?:đường\s+)?(?:bộ|biển|hàng\s+không|sắt|bưu\s+chính)|[Tt]uyến\s+đường\s+không|"
+    r"khu\s+vực\s+đường\s+(?:bộ|biển|không|sắt)|(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
     # "qua cửa khẩu Tân Thanh": one border gate of a department ("qua các cửa khẩu" is all of them)
     r"|\bqua\s+cửa\s+khẩu\s+(?:quốc\s+tế\s+|chính\s+|phụ\s+)?[A-ZĐ]|\bkhu\s+vực\s+cảng\s+(?:biển|hàng\s+không)"
 )
@@ -253,7 +262,7 @@ SENTENCE_SUB_AREA = re.compile(
 SOURCE_AFTER = re.compile(r"\s*(?:đồng|USD)?\s*từ\s+(?:công\s+tác|hoạt\s+động\s+kiểm\s+tra|kiểm\s+tra|nguồn)")
 
 NOT_A_LEVEL_AFTER = re.compile(
-    r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|phí\b|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT))|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)|"
+    r"\s*(?:đồng|USD)?\s*(?:tiền\s+)?(?:nợ|phí\b|thuế\s+(?:GTGT|nhập|xuất|TTĐB|BVMT|ấn\s+định)|sử\s+dụng\s+đất)|\s*(?:đồng|USD)?\s*về\s+(?:lượng|giá)|"
     r"\s*/\s*(?:năm|tháng|ngày|tuần|tấn|chiếc|[^\d\s])|\s*(?:đồng|USD)?\s*(?:mỗi|một)\s+(?:năm|tháng|ngày|tuần)\b"
 )
 
@@ -288,7 +297,9 @@ RANGE_SEPARATOR = re.compile(r"\s*(?:đến|tới|-|–)\s*")
 HYPOTHETICAL = re.compile(
     # "nếu ... thì ... có thể đạt": a supposition ("nếu năm 2019 chỉ có 85 vụ thì năm 2020 có 198 vụ" is not)
     r"\b[Nn]ếu\b[^.;]*\b(?:sẽ|có\s+thể)\b|\bkịch\s+bản\b|"
-    r"(?:đến|tới)\s+(?:năm\s+)?20[3-9]\d\b[^.;]*\bsẽ\b"  # "đến 2030 ... sẽ tăng 6%"
+    r"(?:đến|tới)\s+(?:năm\s+)?20[3-9]\d\b[^.;]*\bsẽ\b|"  # "đến 2030 ... sẽ tăng 6%"
+    # "trong 3 tháng tới": a forecast of the coming months; "sẽ giúp cắt giảm": what a plan would save
+    r"\b(?:trong|của)\s+(?:\d+|vài|những|các)\s+(?:tháng|năm|quý)\s+tới\b|\bsẽ\s+giúp\b"
 )
 
 TARGET_CUE = re.compile(
