@@ -103,3 +103,19 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} {state()}".rstrip())
         time.sleep(interval)
+
+
+def observations_against_facts(database_url: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """(what the active facts consolidate into now, what the observations table holds), as event bytes."""
+    from services.store.consolidation import encode_observation
+    from services.store.observations import consolidated
+    from services.store.tables import observations
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            expected = {i: encode_observation(o.to_event()) for i, o in consolidated(conn).items()}
+            stored = dict(conn.execute(select(observations.c.observation_id, observations.c.payload)).all())
+    finally:
+        engine.dispose()
+    return expected, {str(k): bytes(v) for k, v in stored.items()}

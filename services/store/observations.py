@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 
 from services.store.consolidation import (
+    Observation,
     ObservationKey,
     SourceFact,
     consolidate,
@@ -68,14 +69,16 @@ def refresh_observations(conn: Connection, observation_ids: Iterable[str | None]
     return changed
 
 
-def _refresh_chunk(conn: Connection, ids: Sequence[str]) -> list[str]:
-    conn.execute(_LOCK_KEYS, {"ns": _LOCK_NAMESPACE, "ids": list(ids)})
-    sources: dict[str, tuple[ObservationKey, list[SourceFact]]] = {}
+def consolidated(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, Observation]:
+    """The observations the active facts make now, of these keys (every key when None); reads only."""
     query = (
         select(*_SOURCE_COLUMNS)
         .select_from(facts.join(articles, articles.c.url == facts.c.article_url))
-        .where(facts.c.observation_id.in_(ids), facts.c.retired_at.is_(None))
+        .where(facts.c.retired_at.is_(None), facts.c.observation_id.is_not(None))
     )
+    if ids is not None:
+        query = query.where(facts.c.observation_id.in_(ids))
+    sources: dict[str, tuple[ObservationKey, list[SourceFact]]] = {}
     for row in conn.execute(query):
         entry = sources.get(row.observation_id)
         if entry is None:
@@ -97,6 +100,13 @@ def _refresh_chunk(conn: Connection, ids: Sequence[str]) -> list[str]:
                 confidence=row.confidence,
             )
         )
+    built = {observation_id: consolidate(*entry) for observation_id, entry in sources.items()}
+    return {observation_id: o for observation_id, o in built.items() if o is not None}
+
+
+def _refresh_chunk(conn: Connection, ids: Sequence[str]) -> list[str]:
+    conn.execute(_LOCK_KEYS, {"ns": _LOCK_NAMESPACE, "ids": list(ids)})
+    current = consolidated(conn, ids)
     stored: dict[str, bytes] = dict(
         conn.execute(  # type: ignore[arg-type]
             select(observations.c.observation_id, observations.c.payload).where(
@@ -108,8 +118,7 @@ def _refresh_chunk(conn: Connection, ids: Sequence[str]) -> list[str]:
     outbox: list[dict[str, Any]] = []
     gone: list[str] = []
     for observation_id in ids:
-        entry = sources.get(observation_id)
-        observation = consolidate(*entry) if entry else None
+        observation = current.get(observation_id)
         if observation is None:
             if observation_id in stored:
                 gone.append(observation_id)

@@ -32,7 +32,7 @@ from services.pipeline.runner import settings_env
 from services.pipeline.site import REPO_ROOT
 from services.store.testing import fresh_database
 from services.testing.corpus_site import build_corpus_site, raw_events_from_site
-from tests.support import COMPARED, isolated_settings, read_topic, stored_facts
+from tests.support import COMPARED, isolated_settings, observations_against_facts, read_topic, stored_facts
 from tests.unit.test_events import make_fact_event
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -216,6 +216,14 @@ def test_faults_lose_nothing_and_duplicate_nothing(
     assert not differing, (
         f"{len(differing)} facts differ, e.g. {expected[differing[0]]} != {stored[differing[0]]}"
     )
+
+    # Two stores kept the observations under the same faults: each is what the stored facts consolidate into
+    # (no update lost between replicas), and the observations topic's last word on every key is the table's.
+    consolidated, observations = observations_against_facts(fault_database)
+    assert observations == consolidated and len(observations) > POSTS // 8
+    observation_log = asyncio.run(read_topic(settings.kafka_bootstrap, settings.observations_topic))
+    last_word = {m.key.decode(): m.value for m in observation_log}
+    assert {k: v for k, v in last_word.items() if v is not None} == observations
 
     raw_dlq = asyncio.run(read_topic(settings.kafka_bootstrap, dlq_topic(settings.raw_topic)))
     facts_dlq = asyncio.run(read_topic(settings.kafka_bootstrap, dlq_topic(settings.facts_topic)))

@@ -23,6 +23,7 @@ from services.store.testing import (
     sample_fact,
     store_test_settings,
 )
+from tests.support import observations_against_facts
 
 pytestmark = pytest.mark.integration
 
@@ -130,6 +131,10 @@ async def test_two_stores_share_the_partitions_and_store_every_article_once(
     counts = Counter(fact_id for fact_id, _ in rows)
     assert max(counts.values()) == 1
     assert {fact_id for fact_id, retired in rows if retired is None} == set(expected)
+    # The articles state the same few keys, so both replicas refreshed the same observations concurrently:
+    # none may miss the other's facts.
+    consolidated, stored = observations_against_facts(settings.database_url)
+    assert stored == consolidated and stored
 
 
 async def produce_articles(settings: Settings, articles: int) -> set[str]:
