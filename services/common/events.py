@@ -236,18 +236,24 @@ def _validator(name: str) -> Callable[[Any], Any]:
     return validate
 
 
-def validate_fact_json(data: Any) -> None:
-    """Raise EventError unless ``data`` is a valid fact event: JSON Schema plus the metric/unit table."""
+def _check_schema(data: Any, name: str, what: str) -> None:
+    """Raise EventError unless ``data`` is a JSON object that matches schemas/``name``."""
     if not isinstance(data, dict):
-        raise EventError("fact event is not a JSON object")
+        raise EventError(f"{what} event is not a JSON object")
     try:
-        _validator("facts.v1.json")(data)
+        _validator(name)(data)
     except fastjsonschema.JsonSchemaValueException as exc:
         where = (exc.name or "").removeprefix("data").lstrip(".") or "(root)"
         if where == "metric" and isinstance(data.get("metric"), str):
             # The enum's own message lists every id; the dead letter only needs the one refused.
-            raise EventError(f"unknown metric id {data['metric'][:64]!r} (not in facts.v1.json)") from exc
-        raise EventError(f"fact event fails facts.v1 schema at {where}: {exc.message}") from exc
+            raise EventError(f"unknown metric id {data['metric'][:64]!r} (not in {name})") from exc
+        schema = name.removesuffix(".json")
+        raise EventError(f"{what} event fails {schema} schema at {where}: {exc.message}") from exc
+
+
+def validate_fact_json(data: Any) -> None:
+    """Raise EventError unless ``data`` is a valid fact event: JSON Schema plus the metric/unit table."""
+    _check_schema(data, "facts.v1.json", "fact")
     expected_unit = KNOWN_METRICS.get(data["metric"])
     if expected_unit is not None and data["unit"] != expected_unit:
         raise EventError(f"metric {data['metric']} must be in {expected_unit}, not {data['unit']}")
@@ -256,13 +262,7 @@ def validate_fact_json(data: Any) -> None:
 
 def validate_extraction_json(data: Any) -> None:
     """Raise EventError unless ``data`` matches schemas/extractions.v1.json (budgets: check_budgets)."""
-    if not isinstance(data, dict):
-        raise EventError("extraction event is not a JSON object")
-    try:
-        _validator("extractions.v1.json")(data)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        where = (exc.name or "").removeprefix("data").lstrip(".") or "(root)"
-        raise EventError(f"extraction event fails extractions.v1 schema at {where}: {exc.message}") from exc
+    _check_schema(data, "extractions.v1.json", "extraction")
 
 
 def _check_fact_budgets(data: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine
 
@@ -170,16 +170,23 @@ def _refresh_chunk(conn: Connection, ids: Sequence[str]) -> list[str]:
             ),
             rows,
         )
-    if outbox:
-        stmt = insert(observation_outbox)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[observation_outbox.c.observation_id],
-                set_={"payload": stmt.excluded.payload, "created_at": func.now()},
-            ),
-            outbox,
-        )
+    queue_outbox(conn, observation_outbox, outbox)
     return [o["observation_id"] for o in outbox]
+
+
+def queue_outbox(conn: Connection, outbox: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Owe these events (fact_outbox or observation_outbox rows; payload None = tombstone): a key already
+    owed takes the newer payload, so only the last word on a key is produced."""
+    if not rows:
+        return
+    stmt = insert(outbox)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(outbox.primary_key.columns),
+            set_={"payload": stmt.excluded.payload, "created_at": func.now()},
+        ),
+        rows,
+    )
 
 
 def missing_observation_ids(conn: Connection, limit: int) -> list[str]:

@@ -27,7 +27,7 @@ from services.store.domain import (
     Position,
 )
 from services.store.errors import RejectedByDatabase, TransientStoreError
-from services.store.observations import missing_observation_ids, refresh_observations
+from services.store.observations import missing_observation_ids, queue_outbox, refresh_observations
 from services.store.tables import (
     articles,
     consumer_offsets,
@@ -340,15 +340,7 @@ class SqlStoreRepository:
                 conn.scalars(select(facts.c.observation_id).where(facts.c.fact_id.in_(retired)))
             )
         observations_changed = refresh_observations(conn, touched_keys)
-        if outbox_rows:
-            stmt = insert(fact_outbox)
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[fact_outbox.c.fact_id],
-                    set_={"payload": stmt.excluded.payload, "created_at": func.now()},
-                ),
-                outbox_rows,
-            )
+        queue_outbox(conn, fact_outbox, outbox_rows)
 
         if batch.dead_letters:
             stmt = insert(dead_letters).on_conflict_do_nothing()

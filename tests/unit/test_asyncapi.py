@@ -7,13 +7,11 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, get_args
 
 import fastjsonschema
 import jsonschema
 import pytest
-import yaml
 
 from services.common.events import (
     PAGE_OFFSET_HEADER,
@@ -38,23 +36,10 @@ from services.store.consolidation import (
 )
 from services.store.consumer import STAGE as STORE_STAGE
 from services.store.dlq import REDRIVEN_FROM, dlq_topics
+from tests.unit.test_store_asyncapi import DOC, REPO, load, resolve
 
-REPO = Path(__file__).resolve().parents[2]
-DOC = REPO / "docs" / "asyncapi.yaml"
 SCHEMAS = REPO / "services" / "common" / "schemas"
 ICT = timezone(timedelta(hours=7))
-
-
-def load() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(DOC.read_text("utf-8"))
-    return document
-
-
-def resolve(document: dict[str, Any], ref: str) -> Any:
-    node: Any = document
-    for part in ref.removeprefix("#/").split("/"):
-        node = node[part]
-    return node
 
 
 def channel_at(document: dict[str, Any], address: str) -> dict[str, Any]:
