@@ -854,3 +854,248 @@ def test_money_handed_over_as_a_gift_is_not_collected() -> None:
     assert (
         facts_of("Cục Điều tra chống buôn lậu vừa trao số tiền 30 triệu đồng ủng hộ đồng bào vùng lũ.") == []
     )
+
+
+# --- recall on unseen articles (extractor 0.4.x): invented sentences, one pattern each -------------------
+
+
+def test_the_police_a_case_is_handed_over_to_do_not_make_the_count_theirs() -> None:
+    facts = facts_of(
+        "Cục Hải quan Phú Yên vừa tổng kết công tác năm 2020.",
+        "Trong năm, Cục đã khởi tố 3 vụ án hình sự và bàn giao hồ sơ cho Cơ quan Cảnh sát điều tra "
+        "Công an tỉnh Phú Yên tiếp tục điều tra.",
+        "Đơn vị cũng phát hiện 41 vụ vi phạm pháp luật hải quan.",
+    )
+    assert keyed(facts) == {
+        ("cuc:phu-yen", "criminal_cases", "actual", Decimal(3)),
+        ("cuc:phu-yen", "violations", "actual", Decimal(41)),
+    }
+
+
+def test_police_working_alongside_still_make_the_count_theirs() -> None:
+    assert facts_of("Năm 2020, Công an tỉnh Phú Yên đã khởi tố 12 vụ án buôn lậu.") == []
+
+
+def test_a_count_of_cases_handed_to_the_police_is_a_referral() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Điều tra chống buôn lậu đã khởi tố 7 vụ; chuyển hồ sơ 9 vụ việc cho cơ quan Công an "
+        "đề nghị điều tra theo thẩm quyền."
+    )
+    assert keyed(facts) == {
+        ("cuc:dieu-tra-chong-buon-lau", "criminal_cases", "actual", Decimal(7)),
+        ("cuc:dieu-tra-chong-buon-lau", "criminal_referrals", "actual", Decimal(9)),
+    }
+
+
+def test_cases_handed_to_another_body_are_not_the_units_own_penalties() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Phú Yên đã xử phạt vi phạm hành chính 120 vụ, chuyển UBND tỉnh Phú Yên "
+        "xử lý 4 vụ."
+    )
+    assert keyed(facts) == {("cuc:phu-yen", "administrative_penalties", "actual", Decimal(120))}
+
+
+def test_transporting_goods_is_not_handing_cases_over() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Phú Yên đã xử phạt vi phạm hành chính 40 vụ; 1 vụ vận chuyển pháo nổ; "
+        "chủ trì bắt giữ 5 vụ buôn lậu."
+    )
+    assert ("cuc:phu-yen", "violations", "actual", Decimal(5)) in keyed(facts)
+
+
+def test_customs_officers_in_a_text_about_one_department_are_that_departments() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Phú Yên đã xử phạt vi phạm hành chính 52 vụ.",
+        "Qua đó, lực lượng Hải quan đã xử phạt vi phạm với tổng số tiền phạt 2,5 tỷ đồng.",
+    )
+    assert keyed(facts) == {
+        ("cuc:phu-yen", "administrative_penalties", "actual", Decimal(52)),
+        ("cuc:phu-yen", "penalty_revenue", "actual", Decimal(2_500_000_000)),
+    }
+
+
+def test_customs_officers_in_a_text_about_the_sector_are_the_sectors() -> None:
+    facts = facts_of(
+        "Năm 2020, toàn ngành Hải quan đã phát hiện 15.000 vụ vi phạm.",
+        "Cơ quan Hải quan đã khởi tố 40 vụ án hình sự.",
+    )
+    assert {f.subject for f in facts} == {"tong-cuc"}
+
+
+def test_a_bare_cuc_points_back_to_the_department_after_a_word_on_the_sector() -> None:
+    facts = facts_of(
+        "Cục Hải quan Phú Yên thu ngân sách 8 tháng năm 2020 đạt 600 tỷ đồng, đóng góp 0,3% tổng thu của "
+        "toàn Ngành.",
+        "Số thu của Cục giảm 70 tỷ đồng so với cùng kỳ năm 2019 (cùng kỳ năm 2019 đạt 670 tỷ đồng).",
+    )
+    assert ("cuc:phu-yen", "budget_revenue", "actual", Decimal(670_000_000_000)) in keyed(facts)
+    assert "tong-cuc" not in {f.subject for f in facts}
+
+
+def test_a_goal_named_in_the_clause_before_does_not_make_a_result_a_goal() -> None:
+    facts = facts_of(
+        "Năm 2020, Chi cục Hải quan Tuy Hòa đạt 150% so với chỉ tiêu phấn đấu Cục Hải quan Phú Yên giao; "
+        "Chi cục Hải quan Vũng Rô đạt 120% chỉ tiêu."
+    )
+    vung_ro = [f for f in facts if f.subject == "chi-cuc:vung-ro"]
+    assert [(f.metric, f.kind, f.value) for f in vung_ro] == [
+        ("budget_revenue_attainment", "actual", Decimal(120))
+    ]
+
+
+def test_a_result_up_to_a_day_long_after_a_yearless_page_is_last_years() -> None:
+    facts = published_in_january(
+        "Tính đến hết ngày 20/11, Cục Hải quan Phú Yên thu ngân sách đạt 800 tỷ đồng.",
+        "Đơn vị cũng phát hiện 25 vụ vi phạm.",
+    )
+    assert {period(f) for f in facts} == {(date(2020, 1, 1), date(2020, 11, 20))}
+
+
+def test_a_result_of_the_month_a_yearless_page_was_published_in_keeps_its_year() -> None:
+    (revenue,) = published_in_january("Trong tháng 1, Cục Hải quan Phú Yên thu ngân sách đạt 80 tỷ đồng.")
+    assert period(revenue) == (date(2021, 1, 1), date(2021, 1, 31))
+
+
+def test_a_goal_up_to_the_years_end_keeps_the_pages_year() -> None:
+    (target,) = published_in_january("Cục Hải quan Phú Yên phấn đấu đến hết 31/12 thu ngân sách 900 tỷ đồng.")
+    assert (target.kind, period(target)) == ("target", (date(2021, 1, 1), date(2021, 12, 31)))
+
+
+def test_the_value_of_the_goods_a_unit_cleared_is_its_trade_turnover() -> None:
+    (turnover,) = facts_of("Tháng 10, Hải quan Phú Yên thông quan lượng hàng hóa đạt trị giá 2,5 tỷ USD.")
+    assert (turnover.subject, turnover.metric, turnover.value) == (
+        "cuc:phu-yen",
+        "trade_turnover",
+        Decimal(2_500_000_000),
+    )
+
+
+def test_a_volume_of_one_good_is_still_not_a_turnover() -> None:
+    sentence = "Tháng 10, Hải quan Phú Yên làm thủ tục cho lượng xăng dầu nhập khẩu trị giá 90 triệu USD."
+    assert facts_of(sentence) == []
+
+
+def test_the_next_sentence_carries_last_years_month_too() -> None:
+    facts = published_in_january(
+        "Tháng 10, kim ngạch xuất nhập khẩu cả nước ước đạt 50 tỷ USD.",
+        "Trong đó, kim ngạch xuất khẩu ước đạt 26 tỷ USD.",
+    )
+    assert {period(f) for f in facts} == {(date(2020, 10, 1), date(2020, 10, 31))}
+
+
+def test_the_tong_cuc_named_as_the_source_of_trade_figures_is_not_their_subject() -> None:
+    facts = facts_of(
+        "Theo thông tin được Tổng cục Hải quan công bố, tháng 9/2020 kim ngạch xuất khẩu đạt 25 tỷ USD.",
+        "Trong khi đó, kim ngạch nhập khẩu đạt 23 tỷ USD.",
+    )
+    assert {(f.subject, f.metric) for f in facts} == {
+        ("ca-nuoc", "export_turnover"),
+        ("ca-nuoc", "import_turnover"),
+    }
+
+
+def test_an_amount_right_after_giao_is_a_target() -> None:
+    facts = facts_of(
+        "Năm 2021, Cục Hải quan Phú Yên được Bộ Tài chính giao chỉ tiêu thu ngân sách là 700 tỷ đồng, "
+        "Tổng cục Hải quan giao 750 tỷ đồng."
+    )
+    assert {(f.kind, f.value) for f in facts} == {
+        ("target", Decimal(700_000_000_000)),
+        ("target", Decimal(750_000_000_000)),
+    }
+
+
+def test_what_a_unit_has_paid_in_after_talk_of_sharing_out_targets_is_a_result() -> None:
+    facts = facts_of(
+        "Sau khi phân bổ chỉ tiêu cho từng chi cục, năm 2020 Cục Hải quan "
+        "Phú Yên đã nộp ngân sách 640 tỷ đồng."
+    )
+    assert keyed(facts) == {("cuc:phu-yen", "budget_revenue", "actual", Decimal(640_000_000_000))}
+
+
+def test_by_how_much_a_target_named_before_was_passed_is_a_difference() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Phú Yên thu ngân sách 800 tỷ đồng.",
+        "Như vậy, so với chỉ tiêu đầu năm, Cục Hải quan Phú Yên đã thu vượt hơn 90 tỷ đồng.",
+    )
+    assert keyed(facts) == {("cuc:phu-yen", "budget_revenue", "actual", Decimal(800_000_000_000))}
+
+
+def test_prosecutions_named_inside_a_total_of_cases_are_their_own_metric() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Phú Yên phát hiện 300 vụ vi phạm, trong đó đơn vị đã khởi tố hình sự 4 vụ."
+    )
+    assert keyed(facts) == {
+        ("cuc:phu-yen", "violations", "actual", Decimal(300)),
+        ("cuc:phu-yen", "criminal_cases", "actual", Decimal(4)),
+    }
+
+
+def test_a_breakdown_of_prosecutions_is_still_a_part() -> None:
+    facts = facts_of("Năm 2020, Cục Hải quan Phú Yên đã khởi tố 9 vụ án, trong đó 3 vụ buôn lậu thuốc lá.")
+    assert keyed(facts) == {("cuc:phu-yen", "criminal_cases", "actual", Decimal(9))}
+
+
+def test_the_name_of_the_crime_charged_is_not_what_is_counted() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Phú Yên phát hiện 300 vụ vi phạm.",
+        "Trong đó, đơn vị đã ra quyết định khởi tố vụ án hình sự về tội “Buôn lậu” 6 vụ.",
+    )
+    assert ("cuc:phu-yen", "criminal_cases", "actual", Decimal(6)) in keyed(facts)
+
+
+def test_the_cases_customs_fined_are_administrative_penalties() -> None:
+    facts = facts_of(
+        "Năm 2020, Cục Hải quan Phú Yên đã phát hiện 90 vụ vi phạm; ra quyết định xử phạt 85 vụ, số tiền "
+        "phạt nộp ngân sách 1,2 tỷ đồng."
+    )
+    assert keyed(facts) == {
+        ("cuc:phu-yen", "violations", "actual", Decimal(90)),
+        ("cuc:phu-yen", "administrative_penalties", "actual", Decimal(85)),
+        ("cuc:phu-yen", "penalty_revenue", "actual", Decimal(1_200_000_000)),
+    }
+
+
+def test_cases_sent_up_to_the_department_do_not_hide_the_referrals_after_them() -> None:
+    facts = facts_of(
+        "Năm 2020, Chi cục Hải quan Vũng Rô đã phát hiện 200 vụ vi phạm. Trong đó xử phạt vi phạm hành chính "
+        "190 vụ; chuyển hồ sơ lên cấp Cục 3 vụ và chuyển cơ quan khác đề nghị khởi tố 7 vụ."
+    )
+    assert keyed(facts) == {
+        ("chi-cuc:vung-ro", "violations", "actual", Decimal(200)),
+        ("chi-cuc:vung-ro", "administrative_penalties", "actual", Decimal(190)),
+        ("chi-cuc:vung-ro", "criminal_referrals", "actual", Decimal(7)),
+    }
+
+
+def test_a_run_of_units_takes_the_metric_the_first_of_them_named() -> None:
+    facts = facts_of(
+        "Hết tháng 8/2020, Cục Hải quan Phú Yên thu ngân sách đạt 600 tỷ đồng, giảm 5% so với cùng kỳ.",
+        "Cục Hải quan Gia Lai đạt 210 tỷ đồng, giảm 12% so với cùng kỳ.",
+        "Chi cục Hải quan Vũng Rô đạt 95 tỷ đồng.",
+    )
+    billion = Decimal(10**9)
+    assert {(f.subject, f.value) for f in facts if f.metric == "budget_revenue"} == {
+        ("cuc:phu-yen", 600 * billion),
+        ("cuc:gia-lai", 210 * billion),
+        ("chi-cuc:vung-ro", 95 * billion),
+    }
+    assert ("cuc:gia-lai", "budget_revenue_change", "actual", Decimal(-12)) in keyed(facts)
+
+
+def test_a_unit_reaching_an_amount_with_no_run_before_it_is_not_read_as_revenue() -> None:
+    assert (
+        facts_of(
+            "Năm 2020, Cục Hải quan Phú Yên tổ chức nhiều hội nghị đối thoại.",
+            "Cục Hải quan Gia Lai được 50 triệu đồng từ quỹ khen thưởng.",
+        )
+        == []
+    )
+
+
+def test_the_year_in_a_documents_number_is_not_the_year_of_the_figures() -> None:
+    facts = published_in_january(
+        "Theo Thông tư số 15/2016/TT-BTC, hàng hóa này không được xuất khẩu.",
+        "Lũy kế từ đầu năm đến 15/7, Cục Hải quan Phú Yên phát hiện 40 vụ vi phạm.",
+    )
+    assert [period(f) for f in facts] == [(date(2020, 1, 1), date(2020, 7, 15))]

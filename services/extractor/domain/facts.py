@@ -43,7 +43,7 @@ from services.extractor.domain.subjects import (
     province_of,
 )
 
-EXTRACTOR_VERSION = "0.4.1"
+EXTRACTOR_VERSION = "0.4.2"
 
 # Each rule's precision on the dev gold, measured by `hqfacts eval --write-confidence` (smoothed: a rule
 # seen a few times is not called certain); a fact's confidence is its rule's. A rule dev never exercised
@@ -158,6 +158,8 @@ class _State:
     other_force_block: int = -1  # a paragraph about the police, border guards...: their figures
     revenue_cue_sentence: int = -1  # the last sentence that named budget revenue (a list's opening)
     estimate_sentence: int = -1  # the last sentence whose figures were estimates
+    subject_is_source: bool = False  # the carried subject is the Tổng cục named as a source of figures
+    unit_run_sentence: int = -1  # the last sentence that gave a named unit's revenue (a run of units)
     audit_block: int = -1  # a paragraph about post-clearance audits: its revenue is theirs
     revenue_cue_block: int = -1
 
@@ -200,6 +202,13 @@ def _sentence_subjects(sentence: str, state: _State) -> list[tuple[int, int, str
         subject = _resolve_mention(mention, state)
         if subject is None:
             continue
+        if (
+            subject == "tong-cuc"
+            and state.subject is not None
+            and state.subject.startswith(("cuc:", "chi-cuc:"))
+            and lex.GENERIC_CUSTOMS.fullmatch(sentence, mention.start, mention.end)
+        ):
+            subject = state.subject  # "lực lượng Hải quan" in a text about one unit: that unit's officers
         if subject.startswith("chi-cuc:") and subject not in state.branches:
             state.branches.append(subject)
         result.append((mention.start, mention.end, subject))
@@ -318,6 +327,25 @@ def _year_for(position: int, state: _State, sentence_years: list[tuple[int, int]
     return state.year or state.implied_year or state.default_year
 
 
+# A page may be published (or re-published) weeks after the period it reports on; a result whose period, with
+# no year named anywhere in the text, would end more than this after the page's date is last year's.
+_RESULT_LAG = timedelta(days=31)
+
+
+def _ends_long_after_publication(
+    reading: _Reading,
+    period: tuple[date, date | None] | None,
+    state: _State,
+    sentence_years: list[tuple[int, int]],
+) -> bool:
+    """A result read with the page's own year that ends well after the page: the year before is meant."""
+    if reading.kind != "actual" or period is None or period[1] is None or state.published is None:
+        return False
+    if sentence_years or state.year or state.implied_year:
+        return False  # the text names its year: it is trusted
+    return period[1] > state.published + _RESULT_LAG
+
+
 def _shift_year(period: tuple[date, date | None] | None, year: int | None) -> tuple[date, date | None] | None:
     if period is None:
         return None
@@ -360,6 +388,9 @@ def _classify_count(
         return None  # "mỗi tháng phát sinh hơn 220 tờ khai": an average
     if lex.RATE.search(before[before.rfind(";") + 1 :][-150:]) or lex.RATE_AFTER.match(after):
         return None  # "mỗi ngày, tại cửa khẩu X, tiếp nhận khoảng 80 tờ khai": a rate, not a total
+    handed_over = lex.HANDED_OVER.search(_last_chunk(segment)) is not None
+    if noun == "cases" and handed_over and _case_cue(before, after) != "refer":
+        return None  # "chuyển UBND tỉnh X xử lý 2 vụ": cases handed to another body, not customs' own
     if (
         noun == "cases"
         and re.match(r"\s*Trong\s+(?:đó|số\s+(?:đó|này|trên))\b", sentence)
@@ -369,7 +400,7 @@ def _classify_count(
     if lex.CLAUSE_OUT_OF_SCOPE.search(re.split(r"[,;.]", after[:40], maxsplit=1)[0]):
         return None  # "2.500 DN FDI" (the count's own phrase, not what the sentence goes on to)
     breakdown = [m.start() for m in re.finditer(r"trong\s+(?:đó|số)|\bgồm\b", before, re.IGNORECASE)]
-    if breakdown and _has_number(before[: breakdown[-1]]):
+    if breakdown and _has_number(before[: breakdown[-1]]) and not _prosecution_after(before, breakdown[-1]):
         return None  # "..., trong đó 228 doanh nghiệp trong tỉnh": a part of the total before it
     if lex.COUNT_SUB_AFTER.match(after):
         return None
@@ -412,7 +443,7 @@ def _classify_count(
         return "sub-type", value  # "chuyên án ma túy ... phát hiện 12 vụ": drug cases only
     if lex.ALL_SECTORS.search(sentence) and not re.search(r"[Hh]ải\s+quan", before):
         return None
-    if lex.OTHER_FORCES.search(sentence) and not re.search(r"[Hh]ải\s+quan", before):
+    if lex.OTHER_FORCES.search(_without_handover(sentence)) and not re.search(r"[Hh]ải\s+quan", before):
         return None
     if other_forces and not lex.CUSTOMS.search(before):
         return None
@@ -434,10 +465,33 @@ def _classify_count(
     return None
 
 
+def _without_handover(text: str) -> str:
+    """The text with the forces a case is handed over to blanked out (see ``lex.HANDED_TO_OTHER_FORCE``)."""
+    if "chuyển" not in text and "giao" not in text:
+        return text
+    return lex.HANDED_TO_OTHER_FORCE.sub(" ", text)
+
+
+def _prosecution_after(before: str, start: int) -> bool:
+    """ "600 vụ, trong đó khởi tố 5 vụ": prosecutions named after the breakdown word are a metric of
+    their own, not a part of the total before it."""
+    cues = [m for m in lex.CASE_CUES.finditer(before, start) if not _in_crime_name(before, m)]
+    return bool(cues) and cues[-1].lastgroup in ("criminal", "refer")
+
+
+def _in_crime_name(text: str, match: re.Match[str]) -> bool:
+    """A violation word that names the crime charged ("khởi tố ... tội “Buôn lậu”"), not what was counted."""
+    return match.lastgroup == "violation" and lex.CRIME_NAME_BEFORE.search(text, 0, match.start()) is not None
+
+
 def _case_cue(before: str, after: str) -> str | None:
     """What a count of cases counts, from the last cue before it, else the words right after it."""
+    if lex.REFERRED_AFTER.match(after):
+        return "refer"
     cue: str | None = None
     for match in lex.CASE_CUES.finditer(before):
+        if _in_crime_name(before, match):
+            continue
         cue = match.lastgroup
     after_cue = re.match(r"\s*vụ(?:\s+việc)?\s+(?P<w>án\s+hình\s+sự|buôn\s+lậu|vi\s+phạm)", after)
     if cue is None and after_cue:
@@ -548,7 +602,11 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     """The sentence's facts; only the state it carries when it cannot yield any (see ``_may_yield``)."""
     # Cheap checks first: most sentences carry no number at all, and extraction must stay fast.
     lower = sentence.lower()
-    full = block_may_yield and _may_yield(lower)
+    # an item of a run of units ("Cục Hải quan B đạt Y tỷ đồng") names no metric: the sentence before did
+    run_item = (
+        state.unit_run_sentence == state.sentence_index - 1 and lex.UNIT_RUN_ITEM.match(sentence) is not None
+    )
+    full = run_item or (block_may_yield and _may_yield(lower))
     has_digit = lex.DIGIT.search(sentence) is not None
     if has_digit and (full or _may_have_sub_scope(sentence)):
         quantities = [q for q in find_quantities(sentence) if _meaningful(sentence, q)]
@@ -604,9 +662,14 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
     # before ("... chỉ tiêu phấn đấu thu NSNN ... Cụ thể: ...") or its first item. Items carry it.
     list_family: str | None = (
         "budget"
-        if state.revenue_cue_block == block
-        and state.revenue_cue_sentence == state.sentence_index - 1
-        and lex.LIST_OPENING.match(sentence)
+        if (
+            state.revenue_cue_block == block
+            and state.revenue_cue_sentence == state.sentence_index - 1
+            and lex.LIST_OPENING.match(sentence)
+        )
+        # "Cục Hải quan A thu đạt X tỷ đồng, ... . Cục Hải quan B đạt Y tỷ đồng, ...": a run of units, the
+        # metric named by the first
+        or run_item
         else None
     )
     for index, quantity in enumerate(quantities):
@@ -717,6 +780,8 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
         elif reading.comparison:
             match = lex.COMPARISON_YEAR.search(segment + after[:30])
             period = _shift_year(period, int(match.group(1)) if match else None)
+        elif _ends_long_after_publication(reading, period, state, sentence_years):
+            period = _shift_year(period, None)  # "tính đến 24/11" in a page of January: last November
         if reading.kind == "target":
             year = period[0].year if period else _year_for(quantity.start, state, sentence_years)
             period = (date(year, 1, 1), date(year, 12, 31))
@@ -749,11 +814,24 @@ def _read_sentence(sentence: str, state: _State, block: int, block_may_yield: bo
             governing_period = period
             governing_subject = subject
 
+    if any(
+        f.metric == "budget_revenue"
+        and f.kind == "actual"
+        and f.subject.startswith(("cuc:", "chi-cuc:"))
+        and (f.rule or "").endswith("/named")
+        for f in facts
+    ):
+        state.unit_run_sentence = state.sentence_index
     _carry_state(sentence, lower, masked, periods, sentence_years, subjects, state, block, first_usd_family)
     return facts
 
 
 _EVERY_CLAUSE = -2
+
+
+def _names_a_source(sentence: str, start: int) -> bool:
+    """The unit mentioned at ``start`` is named as the source of figures ("theo ...", "được ... công bố")."""
+    return lex.SOURCE_BEFORE.search(sentence[max(0, start - 40) : start]) is not None
 
 
 def _is_tong_cuc_department(subject: str) -> bool:
@@ -783,18 +861,21 @@ def _carry_state(
     periods = [p for p in found_periods if not any(a <= p.position < b for a, b in brackets)]
     if periods:
         with contextlib.suppress(ValueError):
-            state.period = _resolve(
-                periods[-1],
-                _year_for(periods[-1].position, state, sentence_years),
-                state.period,
-                state.default_month,
-            )
+            year = _year_for(periods[-1].position, state, sentence_years)
+            period = _resolve(periods[-1], year, state.period, state.default_month)
+            # the same rule as for a number's own period: a month not yet begun when a page with no year
+            # anywhere was published is last year's, and so is the period the next sentences carry
+            year_unstated = not (sentence_years or state.year or state.implied_year or periods[-1].year)
+            if year_unstated and state.published and period[0] > state.published:
+                period = _resolve(periods[-1], year - 1, state.period, state.default_month)
+            state.period = period
     # A department of the Tổng cục (Cục Điều tra chống buôn lậu...) is the subject of its own sentence; the
     # text goes on about the unit it was talking about before.
-    carried = [s for _, _, s in subjects if not _is_tong_cuc_department(s)]
+    carried = [(start, s) for start, _, s in subjects if not _is_tong_cuc_department(s)]
     if carried:
-        state.subject = carried[-1]
+        state.subject = carried[-1][1]
         state.subject_block = block
+        state.subject_is_source = state.subject == "tong-cuc" and _names_a_source(sentence, carried[-1][0])
         units = [s for _, _, s in subjects if s != "ca-nuoc"]
         if units:
             state.unit_subject = units[-1]
@@ -807,7 +888,7 @@ def _carry_state(
         state.revenue_cue_block = block
     if (
         lex.MAY_NAME_OTHER_FORCES.search(lower)
-        and (lex.OTHER_FORCES.search(sentence) or lex.ALL_SECTORS.search(sentence))
+        and (lex.OTHER_FORCES.search(_without_handover(sentence)) or lex.ALL_SECTORS.search(sentence))
         and not lex.CUSTOMS_LOWER.search(lower)
     ):
         state.other_force_block = block
@@ -863,8 +944,7 @@ def _subject_of(
     explicit = [
         s
         for start, _, s in subjects
-        if start < quantity.start
-        and not (is_trade and s == "tong-cuc" and lex.SOURCE_BEFORE.search(sentence[:start]))
+        if start < quantity.start and not (is_trade and s == "tong-cuc" and _names_a_source(sentence, start))
     ]
     if lex.OF_SUBJECT_AFTER.match(sentence, quantity.end):
         for start, _, subject in subjects:
@@ -879,7 +959,12 @@ def _subject_of(
     if state.subject is None:
         # Nothing named yet: a unit named later in the sentence ("..., theo Tổng cục Hải quan"), else the
         # sector as a whole, but only in an article about customs.
-        later = [s for start, _, s in subjects if start >= quantity.end]
+        later = [
+            s
+            for start, _, s in subjects
+            if start >= quantity.end
+            and not (is_trade and s == "tong-cuc" and _names_a_source(sentence, start))
+        ]
         if later:
             return later[0] if is_trade or later[0] != "ca-nuoc" else None
         if not state.customs:
@@ -894,8 +979,8 @@ def _subject_of(
     ):
         carried = state.last_cuc
     if is_trade:
-        if carried == "tong-cuc" and state.subject_block != block:
-            return "ca-nuoc"
+        if carried == "tong-cuc" and (state.subject_block != block or state.subject_is_source):
+            return "ca-nuoc"  # the sector named as the source of trade figures: they are the country's
         return carried
     if carried == "ca-nuoc":
         return state.unit_subject or "tong-cuc"
@@ -971,9 +1056,10 @@ def _read_quantity(
         return None
     if lex.DIFFERENCE_BEFORE.search(segment) or lex.THRESHOLD_BEFORE.search(segment):
         return None
-    if re.search(r"vượt\s*$", segment) and (
+    if lex.EXCEEDS_BY_BEFORE.search(segment) and (
         re.match(r"[^,;]{0,40}so\s+với", _blank_parentheses(after))
         or (governing is not None and governing.unit == quantity.unit and governing.kind != "target")
+        or lex.COMPARED_EARLIER.search(clause)
     ):
         return None  # "vượt 6,6 tỷ USD so với cùng kỳ", "đạt X tỷ, tức là vượt Y tỷ": a difference
     if lex.THRESHOLD_AFTER.match(after) or lex.NOT_A_LEVEL_AFTER.match(after):
@@ -1352,7 +1438,8 @@ def _read_percent(
                     bound = "exact"  # "vượt 5,6%" is exactly 105,6%, not "over 5,6%"
             assigned = _assigned_by(phrase_after[:80], state)
             attain_kind: Kind = kind
-            if lex.STRIVE_BEFORE.search(segment[segment.rfind(",") + 1 :]):
+            # its own clause only: "... chỉ tiêu phấn đấu ... giao; Chi cục Y đạt 98% chỉ tiêu" is a result
+            if lex.STRIVE_BEFORE.search(segment[max(segment.rfind(","), segment.rfind(";")) + 1 :]):
                 attain_kind = "target"  # "phấn đấu hoàn thành vượt 5% dự toán": a goal, not a result
             return _Reading(
                 "budget_revenue_attainment",
@@ -1527,7 +1614,11 @@ def extract_facts(article: Article) -> list[Fact]:
     lead_facts: list[Fact] = []
     # Which blocks may yield a fact at all; past the last one that may yield a kept fact nothing is left
     # to find: stop there.
-    may_yield = [_may_yield(unicodedata.normalize("NFC", text).lower()) for text, _ in blocks]
+    may_yield = [
+        _may_yield(unicodedata.normalize("NFC", text).lower())
+        or lex.UNIT_RUN_ITEM.match(unicodedata.normalize("NFC", text)) is not None
+        for text, _ in blocks
+    ]
     last = max((i for i, (_, summary) in enumerate(blocks) if may_yield[i] and not summary), default=-1)
     for block_index, (text, summary) in enumerate(blocks[: last + 1]):
         if lex.CAPTION.search(text):

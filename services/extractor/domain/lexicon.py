@@ -26,7 +26,15 @@ class LowerCased:
         return self.pattern.search(text.lower())
 
 
-UNIT_BACKREF = re.compile(r"\b(?:[Đđ]ơn\s+vị|toàn\s+[Cc]ục|[Cc]hi\s+cục)\b")
+# "lực lượng Hải quan", "cơ quan Hải quan": the customs the text is about. In a text about one department or
+# branch they name that unit (its staff, its officers), not the whole sector.
+GENERIC_CUSTOMS = re.compile(r"[Ll]ực\s+lượng\s+[Hh]ải\s+quan|[Cc]ơ\s+quan\s+[Hh]ải\s+quan")
+
+# Words that point back to the department or branch being talked about. A bare capitalised "Cục" ("số thu của
+# Cục") is one too: a named department has its name after it, and the Tổng cục is "Tổng cục".
+UNIT_BACKREF = re.compile(
+    r"\b(?:[Đđ]ơn\s+vị|toàn\s+[Cc]ục|[Cc]hi\s+cục)\b|(?<![Tt]ổng\s)\bCục\b(?!\s+(?:trưởng|[Hh]ải|HQ|[A-ZĐ]))"
+)
 
 CUSTOMS = re.compile(r"hải\s+quan", re.IGNORECASE)
 
@@ -154,7 +162,10 @@ OUT_OF_SCOPE = re.compile(
     + r"|xăng\s+dầu|dầu\s+thô|\bthan\b|ô\s*tô|sắt\s+thép|điện\s+thoại|máy\s+vi\s+tính|"
     r"dệt\s+may|giày\s+dép|nông\s+sản|thủy\s+sản|quặng|qua\s+cảng|khu\s+vực\s+[A-ZĐ]|địa\s+bàn\s+[A-ZĐ]|"
     r"thị\s+trường|\bFDI\b|trong\s+nước|có\s+thuế|không\s+thuế|nộp\s+thuế|lô\s+hàng|nguồn\s+này|"
-    r"từ\s+nguồn|dự\s+án|số\s+lượng|\blượng\b|doanh\s+nghiệp\s+(?:trong|FDI|có\s+vốn|mới)|khối|"
+    r"từ\s+nguồn|dự\s+án|số\s+lượng|"
+    # a volume ("lượng xăng dầu"), but "lượng hàng hóa (đạt) trị giá X USD" is the value of all goods cleared
+    r"\blượng\b(?!\s+hàng\s+(?:hóa|hoá)(?:\s+(?:xuất\s+nhập\s+khẩu|XNK))?\s+(?:đạt\s+)?(?:tổng\s+)?trị\s+giá)|"
+    r"doanh\s+nghiệp\s+(?:trong|FDI|có\s+vốn|mới)|khối|"
     r"hàng\s+năm|còn\s+phải|phải\s+(?:thực\s+hiện\s+)?thu|cần\s+(?:phải\s+)?thu|còn\s+lại|sau\s+thông\s+quan|"
     r"kiểm\s+tra\s+sau|hậu\s+kiểm|KTSTQ|qua\s+công\s+tác"
 )
@@ -245,6 +256,26 @@ OTHER_FORCES = re.compile(
     r"các\s+thành\s+viên"  # of an international operation
 )
 
+# Another force named only as the one a case is handed over to ("... khởi tố 2 vụ và bàn giao hồ sơ cho
+# Công an huyện X", "chuyển hồ sơ sang Cơ quan Cảnh sát điều tra ..."): the count is still customs' own.
+# Blanked out before OTHER_FORCES is looked for; the referral cue itself is read on the text as it stands.
+HANDED_TO_OTHER_FORCE = re.compile(
+    r"(?:(?<!vận\s)chuyển|bàn\s+giao)\b[^.;]{0,60}?(?:\b(?:cho|sang|tới)\s+)?(?:[Cc]ơ\s+quan\s+)?(?:[Cc]ảnh\s+sát|[Cc]ông\s+an)"
+    r"[^,;.]*"
+)
+
+# A count in a clause that hands cases over ("chuyển UBND tỉnh X xử lý 2 vụ"): another body deals with them.
+HANDED_OVER = re.compile(
+    r"(?<!vận\s)\bchuyển\s+(?:hồ\s+sơ|cho|sang|giao|cơ\s+quan|UBND|Ủy\s+ban|[A-ZĐ])|\bbàn\s+giao",
+    re.IGNORECASE,
+)
+
+# "chuyển hồ sơ 5 vụ sang cơ quan Công an": a count of cases handed to the police is a referral.
+REFERRED_AFTER = re.compile(
+    r"\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:cho|sang)\s+(?:cơ\s+quan\s+)?(?:công\s+an|cảnh\s+sát|điều\s+tra)",
+    re.IGNORECASE,
+)
+
 # A word every match of OTHER_FORCES or ALL_SECTORS holds, to skip both on most sentences.
 MAY_NAME_OTHER_FORCES = re.compile(
     r"công\s+an|biên\s+phòng|bộ\s+đội|quản\s+lý\s+thị|qltt|cảnh\s+sát|chỉ\s+đạo|lực\s+lượng|liên\s+ngành|"
@@ -279,6 +310,13 @@ DIFFERENCE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 
+# "vượt (hơn) X": by how much a level was passed, when what it is compared with is named
+# (see COMPARED_EARLIER).
+EXCEEDS_BY_BEFORE = re.compile(r"vượt(?:\s+(?:hơn|trên|gần|khoảng|mức))?\s*$", re.IGNORECASE)
+
+# "so với chỉ tiêu ..., đơn vị đã thu vượt hơn X": the comparison named before the amount, in its clause.
+COMPARED_EARLIER = re.compile(r"\bso\s+với\b[^;]*$", re.IGNORECASE)
+
 THRESHOLD_BEFORE = re.compile(
     r"(?:mốc|ngưỡng)(?:\s+(?:thu|ngân\s+sách|NSNN|kim\s+ngạch|số\s+thu)){0,3}\s*(?:trên|hơn|gần)?\s*$"
     # "1 trong 8 đơn vị có số thu trên 10.000 tỷ": the bar a group of units clears, not one unit's figure
@@ -303,7 +341,9 @@ HYPOTHETICAL = re.compile(
 )
 
 TARGET_CUE = re.compile(
-    r"dự\s+toán|chỉ\s+tiêu|kế\s+hoạch|phấn\s+đấu|mục\s+tiêu|được\s+giao|giao\s+(?:thu|là)|giao\s*\(|phải\s+đạt",
+    r"dự\s+toán|chỉ\s+tiêu|kế\s+hoạch|phấn\s+đấu|mục\s+tiêu|được\s+giao|giao\s+(?:thu|là)|giao\s*\(|phải\s+đạt|"
+    # "..., Tổng cục Hải quan giao 900 tỷ đồng": the amount right after "giao" is what was set
+    r"\bgiao(?:\s+(?:mức|khoảng|hơn|gần|trên))?\s*$",
     re.IGNORECASE,
 )
 
@@ -395,11 +435,15 @@ CASE_SUBTYPE_AFTER = re.compile(
     r"^\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:về\s+(?!pháp\s+luật)|có\s+dấu|liên\s+quan|ma\s+t[uú]y|ma\s+tuý)"
 )
 
+# "khởi tố vụ án hình sự tội “Buôn lậu” 8 vụ": the words after "tội" name the crime charged.
+CRIME_NAME_BEFORE = re.compile(r"\btội\s*[“\"'‘]?\s*$", re.IGNORECASE)
+
 CASE_CUES = re.compile(
     r"(?P<refer>(?:chuyển|đề\s+nghị|kiến\s+nghị)[^;.\d]{0,140}?khởi\s+tố|"
     r"(?:chuyển|bàn\s+giao)(?:\s+hồ\s+sơ)?\s+(?:sang\s+|cho\s+)?(?:cơ\s+quan\s+(?:công\s+an|điều\s+tra)|công\s+an))"
     r"|(?P<criminal>khởi\s+tố)"
-    r"|(?P<admin>hành\s+chính)"
+    # "ra quyết định xử phạt 334 vụ": the cases customs fined are administrative ones (prosecution is khởi tố)
+    r"|(?P<admin>hành\s+chính|xử\s+phạt(?!\s+hình\s+sự))"
     r"|(?P<violation>phát\s+hiện|bắt\s+giữ|vi\s+phạm|buôn\s+lậu|(?:xử\s+lý)(?=[^.;]*(?:vi\s+phạm|buôn\s+lậu)))",
     re.IGNORECASE,
 )
@@ -509,6 +553,13 @@ OWN_AMOUNT_CUE = re.compile(
 # A sentence that spells out the one before it, item by item.
 LIST_OPENING = re.compile(r"\W*(?:[Cc]ụ\s+thể|[Tt]heo\s+đó|[Tt]rong\s+đó)\s*[:,]")
 
+# A sentence that opens on a named unit and its figure ("Cục Hải quan X đạt 3.300 tỷ đồng, ..."): an item of a
+# run of units whose metric the sentence before named (see facts.py, unit_run_sentence).
+UNIT_RUN_ITEM = re.compile(
+    r"\W*(?:Chi\s+cục|Cục)\s+(?:Hải\s+quan|HQ)\s+[^,;:.]{1,80}?\s(?:đạt|được)"
+    r"(?:\s+(?:gần|hơn|trên|khoảng|xấp\s+xỉ))?\s+\d"
+)
+
 PROVINCE_PLACE = re.compile(
     r"(?:địa\s+bàn|tỉnh|thành\s+phố)\s+(?:tỉnh\s+|thành\s+phố\s+)?(?P<name>[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})"
 )
@@ -576,7 +627,8 @@ SPENDING_BEFORE = re.compile(
     r"(?:\bchi|giảm\s+chi|tiết\s+kiệm\s+chi)\s+(?:ngân\s+sách|NSNN|thường\s+xuyên|đầu\s+tư)"
 )
 
-ACTUAL_CUE = re.compile(r"đạt|thu\s+được|thực\s+hiện|kết\s+quả", re.IGNORECASE)
+# "đã thu", "đã nộp": what was collected, even after a sentence that talks about how targets were shared out.
+ACTUAL_CUE = re.compile(r"đạt|thu\s+được|thực\s+hiện|kết\s+quả|\bđã\s+(?:thu|nộp)\b", re.IGNORECASE)
 
 PAREN_AFTER_UNIT = re.compile(r"\(\s*$")
 
@@ -603,8 +655,10 @@ SHARE_OF_TOTAL_AFTER = re.compile(
 
 AFTER_WINDOW_END = re.compile(r";|trong\s+đó|\briêng\b|\btrong\s+khi", re.IGNORECASE)
 
+# The Tổng cục named as the source of the country's trade figures: "theo Tổng cục Hải quan", "số liệu
+# của ...", and the passive agent "(thông tin) được Tổng cục Hải quan công bố / đưa ra".
 SOURCE_BEFORE = re.compile(
-    r"(?:theo|dữ\s+liệu|số\s+liệu|thống\s+kê|báo\s+cáo|của|từ)(?:\s+(?:thông\s+tin|số\s+liệu|thống\s+kê))?\s*$",
+    r"(?:theo|dữ\s+liệu|số\s+liệu|thống\s+kê|báo\s+cáo|của|từ|được)(?:\s+(?:thông\s+tin|số\s+liệu|thống\s+kê))?\s*$",
     re.IGNORECASE,
 )
 

@@ -63,7 +63,9 @@ PERIOD_RE = re.compile(
 # The look-behind comes after the year so that the search can jump to the "19"/"20" it starts with.
 # The same pattern for lower-cased text (Roman quarter numbers lower-cased too): much faster.
 _PERIOD_LOWER_RE = re.compile(PERIOD_RE.pattern.replace("(?P<q>IV|III|II|I|", "(?P<q>iv|iii|ii|i|"))
-YEAR_MENTION_RE = re.compile(r"(" + _YEAR + r")(?<![\d,.]\d{4})(?!\d|[,.]\d)")
+# A year inside a document's number ("Thông tư 12/2016/TT-BCT", "Nghị quyết 128/2020/QH14") dates the
+# document, not the figures: it is followed by "/" and the issuer's letters.
+YEAR_MENTION_RE = re.compile(r"(" + _YEAR + r")(?<![\d,.]\d{4})(?!\d|[,.]\d|/[^\W\d_])")
 _WORD_NUMBERS = {"ba": 3, "hai": 2}
 
 
