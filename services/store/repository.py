@@ -120,7 +120,7 @@ _RETIRE_LATE_FACTS = text(
       AND a.extraction_page_topic = s.page_topic AND a.extraction_page_partition = s.page_partition
       AND s.page_offset < a.extraction_page_offset
       AND NOT (f.fact_id = ANY(a.extraction_fact_ids))
-    RETURNING f.fact_id
+    RETURNING f.fact_id, f.observation_id
     """
 )
 _PREVIOUSLY_RETIRED = text(
@@ -291,7 +291,8 @@ class SqlStoreRepository:
         # it. Only an extraction in this batch, or a newer version than the fact's, retires (or, for a fact
         # from an earlier page than the stored extraction's, _RETIRE_LATE_FACTS).
         extracted = sorted({e.event.article_url for e in batch.extractions})
-        retired: list[str] = []
+        # (fact_id, observation_id) of every fact retired here: the keys whose answers must be refreshed.
+        retired_rows: list[tuple[str, str | None]] = []
         if touched:
             retire = (
                 update(facts)
@@ -309,12 +310,12 @@ class SqlStoreRepository:
                     not_(articles.c.extraction_fact_ids.any(facts.c.fact_id)),
                 )
                 .values(retired_at=func.now(), retired_by_version=articles.c.extraction_version)
-                .returning(facts.c.fact_id)
+                .returning(facts.c.fact_id, facts.c.observation_id)
             )
-            retired = list(conn.scalars(retire))
+            retired_rows += [(row[0], row[1]) for row in conn.execute(retire)]
         if fact_rows:
-            retired += conn.scalars(_RETIRE_LATE_FACTS)
-        retired = sorted(set(retired))
+            retired_rows += [(row[0], row[1]) for row in conn.execute(_RETIRE_LATE_FACTS)]
+        retired = sorted({fact_id for fact_id, _ in retired_rows})
         retired_set = set(retired)
         # A fact retired earlier that this batch brought back: its event goes out again after the tombstone.
         reactivated = sorted(
@@ -334,11 +335,7 @@ class SqlStoreRepository:
             {"fact_id": fid, "payload": payload_of[fid]} for fid in reactivated
         ]
         # The answers of every key this batch touched, retired facts' keys included, in the same transaction.
-        touched_keys = {r["observation_id"] for r in fact_rows}
-        if retired:
-            touched_keys.update(
-                conn.scalars(select(facts.c.observation_id).where(facts.c.fact_id.in_(retired)))
-            )
+        touched_keys = {r["observation_id"] for r in fact_rows} | {key for _, key in retired_rows}
         observations_changed = refresh_observations(conn, touched_keys)
         queue_outbox(conn, fact_outbox, outbox_rows)
 
