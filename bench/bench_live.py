@@ -40,6 +40,7 @@ from bench.bench_pipeline import (
     private_run,
     publish_pages,
 )
+from bench.cpu import broker_pids, tree_cpu_seconds
 from services.common.db import make_engine
 from services.common.events import RawPage
 from services.common.lag import committed_offsets, wait_caught_up
@@ -90,49 +91,6 @@ class LiveRun:
                 f"{topic} {size / self.pages / 1024:.1f} KiB" for topic, size in self.disk_bytes.items()
             )
         )
-
-
-def _proc_stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds) of a live process, from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    ticks = os.sysconf("SC_CLK_TCK")
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
-
-
-def tree_cpu_seconds(roots: Sequence[int], *, descendants_only: bool = False) -> float:
-    """CPU seconds of the live processes ``roots`` and all their descendants (the pool's workers too), or
-    of the descendants only."""
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) is not None:
-            parents[int(entry.name)], cpu[int(entry.name)] = stat
-    total = 0.0
-    for pid, seconds in cpu.items():
-        if descendants_only and pid in roots:
-            continue
-        node: int | None = pid
-        while node:  # walk up to a root (or to init)
-            if node in roots:
-                total += seconds
-                break
-            node = parents.get(node)
-    return total
-
-
-def broker_pids() -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if b"kafka.Kafka" in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def live_run(pages: list[RawPage], extractors: int, stores: int, pool: int = 1) -> LiveRun:

@@ -35,6 +35,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 
 from bench.bench_pipeline import call_with_deadline, last_message_time, loadavg, private_run, publish_pages
+from bench.cpu import CpuSampler, ProcessCpu, command_line
 from services.common.events import RawPage
 from services.common.lag import end_offsets
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
@@ -72,6 +73,7 @@ class Measured:
     summary: ReplaySummary
     load: str
     busy_cores: float  # machine CPU busy during the replay, in cores (2.0: both cores busy all along)
+    cpu_s: dict[str, float]  # CPU seconds of the replay by role (see replay_role)
 
 
 def burn(loops: int) -> int:
@@ -106,6 +108,28 @@ def cpu_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+def replay_role(process: ProcessCpu, processes: dict[int, ProcessCpu]) -> str:
+    """Who a process is during a replay run by this benchmark: the replay's own process, a replay worker, a
+    worker's extraction pool (forkserver workers sit two levels below it), the store it started, the broker,
+    PostgreSQL, or something else."""
+    me = os.getpid()
+    argv = command_line(process.pid).split(b"\0")
+    if process.pid == me:
+        return "replay"
+    if b"kafka.Kafka" in argv:
+        return "broker"
+    if argv[0].startswith(b"postgres") or argv[0].endswith(b"/postgres"):
+        return "postgres"
+    if process.parent == me:
+        return "store" if b"store" in argv else "replay worker"
+    ancestor = processes.get(process.parent)
+    while ancestor is not None and ancestor.parent > 1:
+        if ancestor.parent == me:
+            return "extraction pool"
+        ancestor = processes.get(ancestor.parent)
+    return "other"
+
+
 def ensure_site(pages: int, site: Path | None) -> Path:
     site = site or Path(f"/tmp/hqfacts-bench-replay-site-{pages}")
     if not (site / "_posts.jsonl").exists():
@@ -136,26 +160,27 @@ def measure(config: Config, pages: Sequence[RawPage]) -> Measured:
             busy_before = cpu_busy_seconds()
             wall_started = time.time()
             started = time.perf_counter()
-            summary = call_with_deadline(
-                lambda: run_replay(
-                    settings,
-                    group=None,
-                    since=None,
-                    start_store=start_store,
-                    timeout=REPLAY_STORE_TIMEOUT,
-                    workers=config.workers,
-                ),
-                REPLAY_DEADLINE,
-                "run_replay",
-            )
-            seconds = time.perf_counter() - started
+            with CpuSampler(replay_role) as cpu:
+                summary = call_with_deadline(
+                    lambda: run_replay(
+                        settings,
+                        group=None,
+                        since=None,
+                        start_store=start_store,
+                        timeout=REPLAY_STORE_TIMEOUT,
+                        workers=config.workers,
+                    ),
+                    REPLAY_DEADLINE,
+                    "run_replay",
+                )
+                seconds = time.perf_counter() - started
             busy_cores = (cpu_busy_seconds() - busy_before) / seconds
             load = f"{load_before} -> {loadavg()}"
         newest = asyncio.run(last_message_time(settings.kafka_bootstrap, [settings.extractions_topic]))
         oldest = asyncio.run(first_message_time(settings.kafka_bootstrap, settings.extractions_topic))
     extract_seconds = newest - wall_started if newest is not None else None
     first_seconds = oldest - wall_started if oldest is not None else None
-    return Measured(config, seconds, extract_seconds, first_seconds, summary, load, busy_cores)
+    return Measured(config, seconds, extract_seconds, first_seconds, summary, load, busy_cores, cpu.by_role())
 
 
 async def first_message_time(bootstrap: str, topic: str) -> float | None:
@@ -185,7 +210,10 @@ def describe_run(run: Measured) -> str:
     return (
         f"{run.config!s:20} end to end {run.seconds:5.1f} s {c.events / run.seconds:6.1f} pages/s | "
         f"extraction phase {extract} | first event at {first} | {run.summary.workers} workers over "
-        f"{run.summary.partitions} partitions | machine busy {run.busy_cores:.2f} cores | load {run.load}"
+        f"{run.summary.partitions} partitions | machine busy {run.busy_cores:.2f} cores | load {run.load}\n"
+        f"  CPU ms per page: "
+        + ", ".join(f"{role} {1000 * s / c.events:.2f}" for role, s in sorted(run.cpu_s.items()))
+        + f" (total {1000 * sum(run.cpu_s.values()) / c.events:.2f})"
     )
 
 
@@ -222,6 +250,19 @@ def report(runs: Sequence[Measured], configs: Sequence[Config]) -> None:
             f"{os.cpu_count()} CPUs",
             flush=True,
         )
+    # The replay's CPU per page hardly depends on the workers, so a machine of N cores runs it at most
+    # N / (cores kept busy by one worker) times as fast as one worker does.
+    ours = median([pipeline_cores(r) for r in base_runs])
+    cores = os.cpu_count() or 1
+    print(
+        f"ceiling here: 1 worker kept {ours:.2f} cores busy (pool, broker, store, PostgreSQL included), so "
+        f"more workers can run at most {cores / ours:.2f}x as fast on {cores} cores"
+    )
+
+
+def pipeline_cores(run: Measured) -> float:
+    """Cores the replay's own processes (workers, pools, broker, store, PostgreSQL) kept busy on average."""
+    return sum(s for role, s in run.cpu_s.items() if role != "other") / run.seconds
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -143,9 +143,16 @@ PUBLIC_COMPRESSION = "gzip"
 
 
 def make_producer(
-    bootstrap: str, *, transactional_id: str | None = None, compression_type: str = PUBLIC_COMPRESSION
+    bootstrap: str,
+    *,
+    transactional_id: str | None = None,
+    compression_type: str = PUBLIC_COMPRESSION,
+    linger_ms: int = 5,
+    max_batch_bytes: int = 16 * 1024,
 ) -> AIOKafkaProducer:
-    """An idempotent, fully acknowledged, compressing producer."""
+    """An idempotent, fully acknowledged, compressing producer. A bulk producer that waits for its
+    deliveries only once per batch can linger longer and fill bigger batches: fewer requests for the broker
+    (and fewer, larger fetches for the consumers downstream)."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         **kafka_client_options(),
@@ -153,7 +160,8 @@ def make_producer(
         enable_idempotence=True,
         compression_type=compression_type,
         max_request_size=MAX_REQUEST_BYTES,
-        linger_ms=5,
+        linger_ms=linger_ms,
+        max_batch_size=max_batch_bytes,
         transactional_id=transactional_id,
     )
 

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 4 * 1024 * 1024
 
     # Extractor: parsing and extraction of a page run in a pool of worker processes, each page within a
-    # wall-clock budget (on expiry the page is dead-lettered and its worker replaced).
+    # wall-clock budget timed in the worker (on expiry the page is dead-lettered).
     extract_workers: int = Field(default=1, ge=1, le=16)
     extract_budget_seconds: float = Field(default=10.0, gt=0)
     # Facts one page may yield (extractor) and one extraction event may list (store).

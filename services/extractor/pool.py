@@ -1,9 +1,15 @@
 """Parsing and extraction off the event loop: a small process pool with a wall-clock budget per page.
 
-A page that takes longer than its budget (a hostile or pathological page) cannot be interrupted inside a
-worker, so its worker is killed and the pool recreated; the page becomes an EventError ("extraction budget
-exceeded") that the caller dead-letters. A worker that dies (segfault, out of memory) is the same: that
-page's failure, and a fresh pool for the next one.
+Each worker holds a page in hand and the next one queued, so it never idles while the event loop answers
+(the round trip is a good part of a page's time). A page's budget therefore runs inside the worker, from
+the moment the worker starts the page: an interval timer interrupts a page over its budget (a hostile or
+pathological page), which becomes an EventError ("extraction budget exceeded") that the caller
+dead-letters; the worker goes on with the next page.
+
+Code that the timer cannot interrupt (a C call that never returns to Python) is caught by a backstop in
+the parent: a page still unanswered after its own and a predecessor's budget kills the pool, which is
+recreated (the other pages killed with it run again). A worker that dies (segfault, out of memory) is the
+same: that page's failure, and a fresh pool for the next one.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -31,8 +38,16 @@ log = logging.getLogger(__name__)
 
 BUDGET_REASON = "extraction budget exceeded"
 
+# Pages in a worker's hands at once: the one it runs and the next one, waiting in its queue.
+PAGES_PER_WORKER = 2
+# How late the backstop may be on top of the budgets (a worker's signal handling, the reply's way back).
+BACKSTOP_GRACE_SECONDS = 2.0
+
 WORKERS_REPLACED = Counter(
     "hqfacts_extractor_workers_replaced_total", "Extraction worker pools killed and recreated", ["why"]
+)
+PAGES_OVER_BUDGET = Counter(
+    "hqfacts_extractor_pages_over_budget_total", "Pages stopped at the extraction time budget (dead-lettered)"
 )
 
 # forkserver: workers are forked from a small clean process that has the extractor imported, not from the
@@ -42,6 +57,37 @@ _PRELOAD = ["services.extractor.service"]
 
 def _ready() -> bool:
     return True
+
+
+def budget_reason(elapsed: float, budget_seconds: float) -> str:
+    return f"{BUDGET_REASON} ({elapsed:.1f} s; budget {budget_seconds:g} s, HQ_EXTRACT_BUDGET_SECONDS)"
+
+
+class _OverBudget(BaseException):
+    """Raised in a worker by the budget timer. Not an Exception, so no rule's ``except Exception`` eats it."""
+
+
+def _over_budget(signum: int, frame: object) -> None:
+    raise _OverBudget
+
+
+def extract_within_budget(
+    value: bytes | None, extractor_version: str, max_facts: int, budget_seconds: float
+) -> EncodedOutcome:
+    """A worker's unit of work: ``extract_record`` interrupted by SIGALRM after ``budget_seconds``.
+
+    The worker's state stays sound: the timer fires between bytecodes, and what the extraction caches
+    (functools.cache) is stored only when a call returns."""
+    signal.signal(signal.SIGALRM, _over_budget)
+    started = time.monotonic()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, budget_seconds)
+        try:
+            return extract_record(value, extractor_version, max_facts)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _OverBudget:
+        raise EventError(budget_reason(time.monotonic() - started, budget_seconds)) from None
 
 
 def _exit_with_parent(parent_alive: Connection) -> None:
@@ -79,7 +125,7 @@ class ExtractionPool:
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0  # bumped whenever the pool is killed
         self._in_flight = 0
-        self._slots = asyncio.Semaphore(workers)
+        self._slots = asyncio.Semaphore(workers * PAGES_PER_WORKER)
         # The parent-watch pipe: workers get the read end (also kept here for workers started later).
         self._alive: tuple[Connection, Connection] | None = None
         self.replaced = 0
@@ -102,8 +148,7 @@ class ExtractionPool:
     async def extract(self, value: bytes | None, extractor_version: str | None = None) -> EncodedOutcome:
         """Extract one raw page record in a worker. Raises EventError with the reason on any failure.
 
-        Concurrent calls are admitted one per worker, so a page's budget is never spent waiting in the
-        executor's queue.
+        Concurrent calls are admitted ``PAGES_PER_WORKER`` per worker: a page waits behind one page at most.
         """
         async with self._slots:
             for attempt in (1, 2):
@@ -124,18 +169,29 @@ class ExtractionPool:
                     self._in_flight -= 1
         raise AssertionError("unreachable")
 
+    @property
+    def backstop_seconds(self) -> float:
+        """How long the parent waits for a page: its budget, a predecessor's budget, and some grace."""
+        return PAGES_PER_WORKER * self.budget_seconds + BACKSTOP_GRACE_SECONDS
+
     async def _extract(self, value: bytes | None, version: str) -> EncodedOutcome:
         executor = await self._started()
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(executor, extract_record, value, version, self.max_facts)
+        future = loop.run_in_executor(
+            executor, extract_within_budget, value, version, self.max_facts, self.budget_seconds
+        )
         started = time.monotonic()
         try:
-            return await asyncio.wait_for(future, timeout=self.budget_seconds)
+            return await asyncio.wait_for(future, timeout=self.backstop_seconds)
+        except EventError as exc:
+            if str(exc).startswith(BUDGET_REASON):
+                PAGES_OVER_BUDGET.inc()
+            raise
         except TimeoutError:
+            # The budget timer did not get through (a C call that never returns to Python).
+            PAGES_OVER_BUDGET.inc()
             self._replace("budget")
-            elapsed = time.monotonic() - started
-            budget = f"budget {self.budget_seconds:g} s, HQ_EXTRACT_BUDGET_SECONDS"
-            raise EventError(f"{BUDGET_REASON} ({elapsed:.1f} s; {budget})") from None
+            raise EventError(budget_reason(time.monotonic() - started, self.budget_seconds)) from None
         except asyncio.CancelledError:
             # The worker would go on with the page and eat into the next page's budget.
             self._replace("cancelled")

@@ -4,8 +4,9 @@
 share (services/pipeline/replay.py). A worker reads its partitions with assign()/seek up to the planned end
 offsets, extracts in its own budgeted ExtractionPool (a hostile page is dead-lettered, not a stalled
 backfill), produces each page's records with ``route_page`` (as the live agent does), waits until every
-record of a batch is delivered, then commits the replay group's offsets of its partitions. It reports its
-counts to the parent through a queue after each batch, and its end: done, or failed with a one-line reason.
+record of a batch is delivered, then commits the replay group's offsets of its partitions; the next batch
+is already extracting meanwhile. It reports its counts to the parent through a queue after each batch, and
+its end: done, or failed with a one-line reason.
 
 This module is what a spawned worker imports first: it keeps to the extractor and Kafka (no SQLAlchemy,
 no store), so starting a worker costs little.
@@ -21,7 +22,7 @@ import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 REPLAY_STAGE = "replay"  # the hq.stage header of the replay's dead letters
 MAX_PAGES_PER_BATCH = 200  # pages between two commits (and two progress reports)
+PRODUCER_LINGER_MS = 100
+PRODUCER_BATCH_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -112,6 +115,14 @@ class ReportQueue(Protocol):
 ProgressCallback = Callable[[ReplayCounts, int], None]
 
 
+@dataclass
+class Batch:
+    """One fetch of a replay worker: the offsets to commit once its records are all delivered."""
+
+    offsets: dict[TopicPartition, int]
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
 async def replay_partitions(plan: WorkerPlan, on_progress: ProgressCallback) -> ReplayCounts:
     """Replay ``plan.ranges``: returns once every event up to the end offsets is delivered and committed."""
     settings = plan.settings
@@ -131,9 +142,20 @@ async def replay_partitions(plan: WorkerPlan, on_progress: ProgressCallback) -> 
         isolation_level="read_committed",
         max_poll_records=MAX_PAGES_PER_BATCH,
     )
-    producer = make_producer(settings.kafka_bootstrap)
+    # Deliveries are awaited once per batch, while the next batch extracts: lingering costs no time here.
+    producer = make_producer(
+        settings.kafka_bootstrap, linger_ms=PRODUCER_LINGER_MS, max_batch_bytes=PRODUCER_BATCH_BYTES
+    )
     # HQ_EXTRACT_WORKERS pool processes per replay worker (default 1): the replay scales by workers.
     pool = ExtractionPool.from_settings(settings)
+
+    async def finish(batch: Batch) -> None:
+        """Every record of ``batch`` delivered, then the group's offsets moved past it."""
+        await asyncio.gather(*batch.deliveries)
+        if batch.offsets:
+            await consumer.commit(batch.offsets)
+        on_progress(counts, remaining())
+
     try:
         # Connecting and starting the pool's process overlap: a worker's start is part of every replay.
         await asyncio.gather(consumer.start(), producer.start(), pool.start())
@@ -141,21 +163,30 @@ async def replay_partitions(plan: WorkerPlan, on_progress: ProgressCallback) -> 
         for tp, offset in positions.items():
             consumer.seek(tp, offset)
         on_progress(counts, remaining())
+        # Two batches overlap: the next batch is already extracting while this one's records are delivered
+        # and its offsets committed, so the pool never waits for the broker.
+        delivering: Batch | None = None
         while active := [tp for tp in ends if positions[tp] < ends[tp]]:
-            batch = await consumer.getmany(*active, timeout_ms=1000)
-            wanted = [m for tp, messages in batch.items() for m in messages if m.offset < ends[tp]]
-            outcomes = await asyncio.gather(*(extraction_outcome(pool.extract(m.value)) for m in wanted))
-            deliveries: list[Delivery] = []
-            for message, outcome in zip(wanted, outcomes, strict=True):
-                route = route_page(SourceRecord.of(message), outcome, topics, stage=REPLAY_STAGE)
-                deliveries += await send_route(producer, route)
-                counts.count(route)
-            await asyncio.gather(*deliveries)  # every event delivered before the group's offsets move on
+            fetched = await consumer.getmany(*active, timeout_ms=1000)
+            wanted = [m for tp, messages in fetched.items() for m in messages if m.offset < ends[tp]]
+            extractions = [asyncio.ensure_future(extraction_outcome(pool.extract(m.value))) for m in wanted]
             for tp in active:
                 positions[tp] = min(await consumer.position(tp), ends[tp])
-            if batch:
-                await consumer.commit({tp: positions[tp] for tp in batch})
-            on_progress(counts, remaining())
+            batch = Batch(offsets={tp: positions[tp] for tp in fetched})
+            try:
+                if delivering is not None:
+                    await finish(delivering)
+                # Each page's records go out as soon as it and the pages before it are extracted.
+                for message, extraction in zip(wanted, extractions, strict=True):
+                    route = route_page(SourceRecord.of(message), await extraction, topics, stage=REPLAY_STAGE)
+                    batch.deliveries += await send_route(producer, route)
+                    counts.count(route)
+            finally:
+                for extraction in extractions:
+                    extraction.cancel()  # a no-op for the pages done; a failed batch leaves none running
+            delivering = batch
+        if delivering is not None:
+            await finish(delivering)
     finally:
         pool.close()
         await producer.stop()

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 from services.common import limits
 from services.common.events import EventError, ExtractionEvent, FactEvent, RawPage
@@ -25,6 +27,7 @@ from services.common.facts import Fact
 from services.common.kafka import header_map
 from services.common.settings import Settings
 from services.extractor import app as extractor_app
+from services.extractor import pool as pool_module
 from services.extractor.domain import facts as facts_module
 from services.extractor.domain.facts import EXTRACTOR_VERSION
 from services.extractor.domain.html_article import parse_article
@@ -124,6 +127,7 @@ async def test_a_page_over_its_budget_is_dead_lettered_and_the_next_page_is_extr
         monkeypatch.setattr(getattr(topics, name), "send", capture(name))
     hostile = raw_page(article_html(dense_revenue_paragraph(1_000_000))).encode()
     good = good_page()
+    over_budget = REGISTRY.get_sample_value("hqfacts_extractor_pages_over_budget_total") or 0.0
     try:
         await pool.start()  # worker start-up is not part of any page's budget
         started = time.monotonic()
@@ -136,12 +140,64 @@ async def test_a_page_over_its_budget_is_dead_lettered_and_the_next_page_is_extr
     (dead,) = sent["dlq"]
     assert dead["value"] == hostile
     assert BUDGET_REASON in header_map(dead["headers"])["hq.error"]
-    assert pool.replaced == 1
-    # The next page went through a fresh worker, with all its events.
+    assert pool.replaced == 0  # the worker's own timer stopped the page: the worker goes on
+    assert REGISTRY.get_sample_value("hqfacts_extractor_pages_over_budget_total") == over_budget + 1
+    # The next page went through the same worker, with all its events.
     expected = process_page(good)
     assert len(sent["facts"]) == len(expected.facts) > 0
     assert [ExtractionEvent.decode(e["value"]).article_url for e in sent["extractions"]] == [good.url]
     assert elapsed < 30  # the hostile page alone runs for ~10 s without the budget
+
+
+def ignores_its_budget(value: bytes | None, version: str, max_facts: int, budget_seconds: float) -> None:
+    """A worker's unit of work stuck where no timer reaches it (a C call that never returns, say)."""
+    time.sleep(60)
+
+
+async def test_a_page_the_budget_timer_cannot_stop_is_stopped_by_the_backstop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pool_module, "extract_within_budget", ignores_its_budget)
+    monkeypatch.setattr(pool_module, "BACKSTOP_GRACE_SECONDS", 0.5)
+    pool = ExtractionPool(1, 0.5)
+    try:
+        await pool.start()
+        started = time.monotonic()
+        with pytest.raises(EventError, match=BUDGET_REASON):
+            await pool.extract(good_page().encode())
+        assert time.monotonic() - started < 10  # backstop: 2 budgets + grace = 1.5 s
+        assert pool.replaced == 1  # the stuck worker is killed, a fresh pool takes the next page
+    finally:
+        pool.close()
+
+
+def takes_most_of_its_budget(
+    value: bytes | None, version: str, max_facts: int, budget_seconds: float
+) -> EncodedOutcome:
+    """The worker's real budget timer around a page that takes 60 % of the budget (runs in the worker)."""
+
+    def slow_page(*args: object) -> EncodedOutcome:
+        time.sleep(0.6 * budget_seconds)
+        return EncodedOutcome()
+
+    with mock.patch.object(pool_module, "extract_record", slow_page):
+        return pool_module.extract_within_budget(value, version, max_facts, budget_seconds)
+
+
+async def test_the_next_page_waits_in_the_workers_queue_without_spending_its_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two pages in one worker, each taking 60 % of the budget: the second waits for the first, and its
+    budget starts only when the worker starts it (timed from the submission, it would expire)."""
+    monkeypatch.setattr(pool_module, "extract_within_budget", takes_most_of_its_budget)
+    pool = ExtractionPool(1, 1.0)
+    try:
+        await pool.start()
+        outcomes = await asyncio.gather(pool.extract(b"first"), pool.extract(b"second"))
+        assert outcomes == [EncodedOutcome(), EncodedOutcome()]
+        assert pool.replaced == 0
+    finally:
+        pool.close()
 
 
 async def test_a_worker_that_dies_is_that_pages_failure() -> None:
