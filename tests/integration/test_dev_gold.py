@@ -20,6 +20,7 @@ from services.extractor.evaluation import (
     rule_scores,
     score,
 )
+from services.testing.themes import THEMES, rethemed_site
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("HQ_SHARED_DIR", REPO.parent / "shared"))
@@ -83,3 +84,16 @@ def test_the_shipped_confidence_is_each_rules_measured_precision(dev_site: Path)
     gold = load_gold(SHARED / "gold" / "dev.jsonl", load_article_list(SHARED / "gold" / "dev_articles.txt"))
     predicted = predict_site(sorted(gold), dev_site, "html" if html_parser() is not None else "posts")
     assert rule_confidence(rule_scores(score(gold, predicted))) == RULE_PRECISION
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_the_dev_articles_give_the_same_facts_under_other_themes(
+    dev_site: Path, tmp_path: Path, theme: str
+) -> None:
+    """The same posts in made-up themes (services/testing/themes.py: the lead and date elsewhere, no
+    metadata, other class names, <br><br> paragraphs): every article yields exactly the same facts."""
+    articles = sorted(load_article_list(SHARED / "gold" / "dev_articles.txt"))
+    flatsome = predict_site(articles, dev_site, "html")
+    other = predict_site(articles, rethemed_site(dev_site, tmp_path / theme, theme), "html")
+    assert sum(map(len, flatsome.values())) > 300
+    assert {slug: facts for slug, facts in other.items() if facts != flatsome[slug]} == {}

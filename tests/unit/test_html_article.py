@@ -202,6 +202,41 @@ def test_time_element_and_json_ld_fallbacks() -> None:
     assert b.title == "Tin hải quan"
 
 
+# A theme with no date metadata shows it as text, in its own words, between the title and the text.
+_DATE_AS_TEXT = (
+    "<html><head><title>Tin hải quan Bình Minh</title></head><body><main><h1>Tin hải quan Bình Minh</h1>"
+    '<p class="meta">{shown}</p>'
+    '<p class="sapo">Tóm tắt: đến ngày 05/01/2019 đơn vị đã hoàn tất việc sắp xếp lại các đội kiểm soát.</p>'
+    "<div><p>Nội dung dài của bài viết về hải quan, đủ để làm thân bài, có nhiều chữ.</p>"
+    "<p>Thêm một đoạn nữa để trang trông như một bài viết hoàn chỉnh với số liệu 12%.</p>"
+    "<p>Và một đoạn thứ ba, vì một bài báo thật thường có nhiều đoạn văn nối tiếp nhau.</p>"
+    "<p>Đoạn thứ tư kể thêm về công việc của các đội kiểm soát trong những tháng cuối năm.</p>"
+    "<p>Đoạn cuối cùng kết thúc bài viết với một nhận định ngắn của phóng viên về tình hình.</p>"
+    "</div></main></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("shown", "published"),
+    [
+        ("Thứ năm, 03/12/2020 - 08:15", datetime(2020, 12, 3, 8, 15)),
+        ("Cập nhật lúc 08:15, thứ năm, ngày 3 tháng 12 năm 2020", datetime(2020, 12, 3, 8, 15)),
+        ("3 Tháng Mười Hai, 2020", datetime(2020, 12, 3)),
+        ("Tháng Hai 14, 2021 lúc 9h05", datetime(2021, 2, 14, 9, 5)),
+        ("Đăng ngày 7 tháng Ba năm 2019", datetime(2019, 3, 7)),
+        ("December 3, 2020 at 8:15", datetime(2020, 12, 3, 8, 15)),
+        ("December 3, 2020 at 8:15 pm", datetime(2020, 12, 3, 20, 15)),
+        ("Posted on 3 Dec 2020", datetime(2020, 12, 3)),
+        ("2020-12-03 08:15", datetime(2020, 12, 3, 8, 15)),
+    ],
+)
+def test_a_date_shown_only_as_text_is_read_in_any_common_form(shown: str, published: datetime) -> None:
+    a = parse_article(_DATE_AS_TEXT.format(shown=shown), "u")
+    assert a is not None
+    # The header's date, not the one inside the summary below it; a local time (UTC+7).
+    assert a.published == published.replace(tzinfo=ICT)
+
+
 def test_norm_text_and_credit_lines() -> None:
     assert norm_text(" a\xa0b\u200bc\u00a0 \n d\ufeff ") == "a bc d"
     decomposed = "Ha\u0309i quan"  # "Hải" written with a combining hook: NFC joins it

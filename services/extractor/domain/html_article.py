@@ -108,6 +108,45 @@ _DMY_RE = re.compile(
     r"(?:\s*(?:[-,|]|lúc)?\s*(?P<h2>\d{1,2})[:h](?P<m2>\d{2}))?"
 )
 
+# Month names as themes print them: WordPress's Vietnamese ("Tháng Mười Hai") and English ones.
+_VI_MONTH_NAMES = {
+    "mười một": 11, "mười hai": 12, "chạp": 12, "giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4,
+    "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10,
+}  # fmt: skip
+_EN_MONTH_NAMES = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12, "jan": 1, "feb": 2, "mar": 3, "apr": 4,
+    "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH_NAMES = _VI_MONTH_NAMES | _EN_MONTH_NAMES
+
+
+def _alternatives(names: dict[str, int]) -> str:
+    return "|".join(sorted(names, key=len, reverse=True))  # longest first: "mười hai" before "mười"
+
+
+_VI_MONTH = rf"(?:\d{{1,2}}|{_alternatives(_VI_MONTH_NAMES)})"
+_EN_MONTH = rf"(?:{_alternatives(_EN_MONTH_NAMES)})\.?"
+_YEAR = r"(?P<y>(?:19|20)\d{2})(?!\d)"
+# Other ways a theme shows the publication date in the page (after the dd/mm/yyyy of _DMY_RE):
+VISIBLE_DATE_FORMATS = (
+    # "ngày 3 tháng 12 năm 2020", "3 Tháng Mười Hai, 2020"
+    re.compile(
+        rf"(?<!\d)(?P<d>\d{{1,2}})\s+tháng\s+(?P<mo>{_VI_MONTH})\s*(?:,\s*|\s+)(?:năm\s+)?{_YEAR}", re.I
+    ),
+    # "Tháng Mười Hai 3, 2020" (WordPress's "F j, Y" in Vietnamese)
+    re.compile(rf"tháng\s+(?P<mo>{_VI_MONTH})\s+(?P<d>\d{{1,2}})\s*,\s*{_YEAR}", re.I),
+    # "December 3, 2020", "3 December 2020"
+    re.compile(rf"\b(?P<mo>{_EN_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}", re.I),
+    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mo>{_EN_MONTH}),?\s+{_YEAR}", re.I),
+    # "2020-12-03"
+    re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d{2})[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d-])"),
+)
+# A time of day next to such a date ("lúc 08:15", "08h15").
+_TIME_NEAR_DATE = re.compile(
+    r"(?<!\d)(?P<h>[01]?\d|2[0-3])[:h](?P<m>[0-5]\d)(?!\d)(?:\s*(?P<pm>pm|p\.m\.|CH\b|chiều))?", re.I
+)
+
 
 # --- head ---------------------------------------------------------------------------------------
 
@@ -225,6 +264,7 @@ _PASS_THROUGH = frozenset(
 
 
 _SCORED_TAGS = frozenset({"p", "pre", "li", "td"})
+_LINE_BREAK = "\u2028"  # a <br> in the text being gathered (a space once normalised)
 
 
 def _find_container(root: LexborNode, exclude: str) -> tuple[LexborNode | None, float]:
@@ -295,6 +335,25 @@ def _find_container(root: LexborNode, exclude: str) -> tuple[LexborNode | None, 
     return nodes[best], scores[best]
 
 
+def _text_div(root: LexborNode) -> tuple[LexborNode | None, float]:
+    """The element holding the most text of its own between line breaks, for pages with no paragraph
+    elements at all (text + <br><br>): a fallback when ``_find_container`` finds nothing."""
+    best: LexborNode | None = None
+    best_len = 0
+    seen: set[int] = set()
+    for br in root.css("br"):
+        node = br.parent
+        if node is None or node.mem_id in seen:
+            continue
+        seen.add(node.mem_id)
+        if _in_furniture(node):
+            continue
+        own = sum(len((c.text_content or "").strip()) for c in _children(node) if c.tag == "-text")
+        if own > best_len:
+            best, best_len = node, own
+    return best, float(best_len)
+
+
 def _locate_content(body: LexborNode, tops: list[LexborNode], desc: str) -> LexborNode | None:
     """Search the page's single <article> first (cheap: no sidebar, footer or calendar to score), the
     whole body when there is no such article or it holds little text; retry without excluding the
@@ -305,7 +364,8 @@ def _locate_content(body: LexborNode, tops: list[LexborNode], desc: str) -> Lexb
             node, score = _find_container(root, exclude)
             if node is not None and (score >= 150 or root is body):
                 return node
-    return None
+    node, score = _text_div(body)
+    return node if score >= 300 else None
 
 
 # --- body walk ----------------------------------------------------------------------------------
@@ -340,7 +400,11 @@ def _walk(node: LexborNode, out: list[str], buf: list[str]) -> None:
         if tag is None or tag in _SKIP_TAGS or tag.startswith("-"):
             continue
         if tag == "br":
-            buf.append(" ")
+            # Two line breaks in a row end a paragraph (themes that write text + <br><br>, no <p>).
+            if "".join(buf[-3:]).rstrip(" \t\r\n").endswith(_LINE_BREAK):
+                _flush(buf, out)
+            else:
+                buf.append(_LINE_BREAK)
             continue
         if tag == "tr":
             _flush(buf, out)
@@ -489,21 +553,32 @@ def _pick_title(metas: list[str], h1s: list[str]) -> str:
     return h1s[0] if h1s else ""
 
 
-def _visible_date(region: LexborNode, title: str, first_block: str) -> datetime | None:
+def _visible_date(region: LexborNode, title: str, text_starts: list[str]) -> datetime | None:
+    """The first date shown between the title and the text (its lead or first block)."""
     text = norm_text(region.text(deep=True, separator=" "))
-    end = text.find(first_block[:40]) if first_block else -1
     start = text.find(title) + len(title) if title and title in text else 0
-    if end < start:
-        end = len(text)
-    m = _DMY_RE.search(text, start, end)
-    if m is None:
-        return None
-    hh = m.group("h1") or m.group("h2")
-    mm = m.group("m1") or m.group("m2")
-    try:
-        return datetime(int(m.group("y")), int(m.group("mo")), int(m.group("d")), int(hh or 0), int(mm or 0))
-    except ValueError:
-        return None
+    ends = [i for s in text_starts if s and (i := text.find(s[:40], start)) >= start]
+    end = min(ends, default=len(text))
+    found = [m for pattern in (_DMY_RE, *VISIBLE_DATE_FORMATS) if (m := pattern.search(text, start, end))]
+    for m in sorted(found, key=lambda m: m.start()):
+        groups = m.groupdict()
+        hour, minute = groups.get("h1") or groups.get("h2"), groups.get("m1") or groups.get("m2")
+        if hour is None and (near := _TIME_NEAR_DATE.search(text[max(start, m.start() - 40) : m.end() + 25])):
+            hour, minute = near.group("h"), near.group("m")
+            if near.group("pm") and int(hour) < 12:
+                hour = str(int(hour) + 12)  # "8:15 pm", "8:15 CH" (chiều)
+        month = m.group("mo").lower().rstrip(".")
+        try:
+            return datetime(
+                int(m.group("y")),
+                int(month) if month.isdigit() else _MONTH_NAMES[" ".join(month.split())],
+                int(m.group("d")),
+                int(hour or 0),
+                int(minute or 0),
+            )
+        except (ValueError, KeyError):
+            continue
+    return None
 
 
 def _time_elements(region: LexborNode) -> datetime | None:
@@ -629,7 +704,7 @@ def parse_article(html: str, url: str) -> Article | None:
     if published is None:
         published = _parse_dt(_ld_str(ld_article, "datePublished"))
     if published is None and region is not None:
-        published = _visible_date(region, title, blocks[0] if blocks else lead)
+        published = _visible_date(region, title, [lead, *blocks[:1]])
 
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=SITE_TIMEZONE)  # a bare local time on a Vietnamese site
