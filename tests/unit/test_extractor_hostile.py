@@ -190,7 +190,7 @@ async def test_the_next_page_waits_in_the_workers_queue_without_spending_its_bud
     """Two pages in one worker, each taking 60 % of the budget: the second waits for the first, and its
     budget starts only when the worker starts it (timed from the submission, it would expire)."""
     monkeypatch.setattr(pool_module, "extract_within_budget", takes_most_of_its_budget)
-    pool = ExtractionPool(1, 1.0)
+    pool = ExtractionPool(1, 2.0)  # each page 1.2 s: 0.8 s to spare on a loaded machine
     try:
         await pool.start()
         outcomes = await asyncio.gather(pool.extract(b"first"), pool.extract(b"second"))

@@ -480,3 +480,118 @@ def test_figures_that_are_parts_forecasts_or_other_payers_are_left_out() -> None
     assert [f.value for f in revenue] == [Decimal("1450000000000")]
     assert [f.value for f in find(facts, "declarations")] == [Decimal(2310)]
     assert not find(facts, "passengers") and not find(facts, "trade_turnover_change")
+
+
+def test_a_percentage_of_a_vnd_difference_is_no_trade_change() -> None:
+    # "tương ứng X%" refers back to the amount before it: an amount in đồng (a commodity's tax) is not a
+    # turnover, so its percentage is no import change; the revenue change of the same paragraph stays.
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Phú Yên thu 1.200 tỷ đồng, giảm 10% so với năm 2019.",
+            "Rượu vang nhập khẩu giảm 40 tỷ đồng, tương ứng 21%; gạch men giảm 12 tỷ đồng, tương ứng 6%.",
+            "Năm 2020, kim ngạch nhập khẩu qua Cục Hải quan Phú Yên giảm 40 triệu USD, tương ứng 3,2% so với "
+            "năm 2019.",
+        )
+    )
+    assert [f.value for f in find(facts, "import_turnover_change")] == [Decimal("-3.2")]
+    assert [f.value for f in find(facts, "budget_revenue_change")] == [Decimal(-10)]
+
+
+def test_one_shipment_or_one_firm_money_is_not_a_unit_total() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Phú Yên thu 1.200 tỷ đồng.",
+            "Với lô hàng gỗ khai sai tại cửa khẩu Hòa Xuân, đơn vị buộc chủ hàng khai bổ sung và nộp số tiền "
+            "thuế còn thiếu vào NSNN hơn 320 triệu đồng.",
+            "Giá trị lô hàng nhập khẩu là 5.100.000.000 đồng, số thuế nộp 510.000.000 đồng.",
+            "Công ty TNHH Sao Mai lấy 200.000 đồng mỗi bộ hồ sơ; tổng số tiền thu lợi bất chính ước khoảng "
+            "trên 450 triệu đồng.",
+            # A fine's range set by a rule is law, not money collected.
+            "Theo nghị định mới, người khai sai sẽ bị xử phạt. Cụ thể, phạt tiền từ 2 triệu đến 6 triệu đồng "
+            "đối với trường hợp khai sai số tiền mang theo.",
+            "Trong 6 tháng, Cục Hải quan Phú Yên xử phạt 40 vụ, số tiền phạt nộp NSNN 2,1 tỷ đồng.",
+        )
+    )
+    assert [f.value for f in find(facts, "budget_revenue")] == [Decimal("1200000000000")]
+    assert [f.value for f in find(facts, "penalty_revenue")] == [Decimal("2100000000")]
+
+
+def test_cases_prosecuted_in_the_passive_are_not_a_violations_count() -> None:
+    facts = extract_facts(
+        article(
+            "Cục Hải quan Phú Yên: 21 vụ vi phạm nghiêm trọng đã bị đơn vị khởi tố và chuyển công an đề nghị "
+            "khởi tố.",
+            "Năm 2020, Cục Hải quan Phú Yên phát hiện 96 vụ vi phạm, khởi tố 2 vụ.",
+        )
+    )
+    assert [f.value for f in find(facts, "violations")] == [Decimal(96)]
+    assert [f.value for f in find(facts, "criminal_cases")] == [Decimal(2)]
+
+
+def test_growth_and_a_metric_between_the_verb_and_the_percentage_are_changes() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Phú Yên thu 1.200 tỷ đồng, giảm số thu tới 12,5% so với năm 2019.",
+            "Năm 2020, số thu của Cục Hải quan Khánh Hòa đạt 900 tỷ đồng, nhưng số thu vẫn có sự tăng trưởng "
+            "3,25% so với năm 2019.",
+        )
+    )
+    changes = {f.subject: f.value for f in find(facts, "budget_revenue_change")}
+    assert changes == {"cuc:phu-yen": Decimal("-12.5"), "cuc:khanh-hoa": Decimal("3.25")}
+
+
+def test_a_staff_department_as_speaker_gives_the_sector_figure() -> None:
+    # The head of a Tổng cục staff department speaks for the sector; the department named on its own, with
+    # money of its own, stays outside the contract.
+    facts = extract_facts(
+        article(
+            "Theo Tổng cục Hải quan, ngành Hải quan đang nỗ lực thu ngân sách.",
+            "Theo nhận định của Phó Cục trưởng Cục Thuế XNK, trong tháng 4/2021 ngân sách thu được 31.200 tỷ "
+            "đồng, tăng 6% so với tháng 3/2021.",
+            "Cục Thuế XNK đã thu 500 tỷ đồng từ các cuộc kiểm tra.",
+        )
+    )
+    assert [(f.subject, f.value) for f in find(facts, "budget_revenue")] == [
+        ("tong-cuc", Decimal("31200000000000"))
+    ]
+    assert [f.value for f in find(facts, "budget_revenue_change")] == [Decimal(6)]
+
+
+def test_branch_shares_in_brackets_after_a_target_intro_are_attainments() -> None:
+    facts = extract_facts(
+        article(
+            "Năm 2020, Cục Hải quan Phú Yên thu 1.200 tỷ đồng, đạt 96% dự toán.",
+            "So với chỉ tiêu thu được giao, 3 chi cục đạt từ 80% trở lên, gồm: Chi cục Hải quan cảng Vũng Rô "
+            "(đạt 112,4%); Chi cục Hải quan Tuy Hòa (91,2%); Chi cục Hải quan Sông Cầu (84,05%).",
+            # Shares of a trade total in brackets are not attainments.
+            "Năm 2020, kim ngạch xuất nhập khẩu so với kế hoạch của các chi cục gồm: Chi cục Hải quan "
+            "Đông Hòa (40%); Chi cục Hải quan Sơn Hòa (60%).",
+        )
+    )
+    shares = {f.subject: f.value for f in find(facts, "budget_revenue_attainment")}
+    assert shares == {
+        "cuc:phu-yen": Decimal(96),
+        "chi-cuc:cang-vung-ro": Decimal("112.4"),
+        "chi-cuc:tuy-hoa": Decimal("91.2"),
+        "chi-cuc:song-cau": Decimal("84.05"),
+    }
+
+
+def test_a_result_over_its_target_told_as_a_pair() -> None:
+    # "X/Y tỷ đồng bằng N% dự toán": X the result, Y the target the share names; a sub-area's pair at the
+    # head of the next sentence is out of scope, and a pair in brackets after a share is only its base.
+    facts = extract_facts(
+        article(
+            "Tính đến ngày 20/11/2020, Cục Hải quan Phú Yên thu đạt 1.150/1.300 tỷ đồng bằng 88,5% dự toán "
+            "và bằng 104,2% cùng kỳ năm 2019. Địa bàn Tuy Hòa thu 610/700 tỷ đồng bằng 87,1% dự toán.",
+            "Năm 2019, Cục Hải quan Khánh Hòa thu 950 tỷ đồng, bằng 105% (950/905 tỷ đồng) so với năm 2018.",
+        )
+    )
+    assert [(f.subject, f.value) for f in find(facts, "budget_revenue")] == [
+        ("cuc:phu-yen", Decimal("1150000000000")),
+        ("cuc:khanh-hoa", Decimal("950000000000")),
+    ]
+    (target,) = find(facts, "budget_revenue", "target")
+    assert (target.value, target.target_type) == (Decimal("1300000000000"), "du-toan")
+    assert (target.period_start, target.period_end) == (date(2020, 1, 1), date(2020, 12, 31))
+    assert [f.value for f in find(facts, "budget_revenue_attainment")] == [Decimal("88.5")]

@@ -453,6 +453,8 @@ def _classify_count(
         return "sub-type", value  # "1 vụ vi phạm về sở hữu trí tuệ": what follows in the clause is a part
     if lex.CASE_ADMIN_AFTER.match(after):
         return "administrative_penalties", value
+    if lex.PASSIVE_PROSECUTION_AFTER.match(after):
+        return None  # "21 vụ vi phạm đã bị đơn vị khởi tố và đề nghị khởi tố": two kinds summed
     cue = _case_cue(before, after)
     if cue == "refer":
         return "criminal_referrals", value
@@ -1033,6 +1035,9 @@ def _read_quantity(
     list_family: str | None = None,
 ) -> ReadOutcome:
     if quantity.unit == "percent":
+        item = _bracketed_attainment(quantity, segment, before, after)
+        if item is not None:
+            return item
         return _read_percent(quantity, segment, clause, after, phrase_after, governing, state, block)
     count = _classify_count(sentence, quantity, segment, after, before, state.other_force_block == block)
     if count is not None and count[0] == "sub-type":
@@ -1125,6 +1130,8 @@ def _read_quantity(
         return None  # "số thuế phải nộp dưới 50.000 đồng": a rule's amount, not a unit's revenue
     if family in ("violations_value", "penalty_revenue") and _single_case(sentence, clause, family):
         return None
+    if _one_party(sentence, before):
+        return None  # "Đối với lô hàng ..., chủ hàng đã nộp 320 triệu đồng": one shipment's money
     if family == "budget" and lex.SPENDING_BEFORE.search(_last_chunk(segment)):
         return None  # "giảm chi ngân sách 10.700 tỷ": spending, not revenue
     kind, target_type, assigned = _kind_of(segment, after, phrase_after, before, state)
@@ -1135,7 +1142,15 @@ def _read_quantity(
         kind, target_type, assigned = "actual", None, None
     if family != "budget" and kind == "target":
         return None
-    if kind != "target" and re.search(r"\d\s*/\s*$", segment):
+    pair = lex.PAIR_SECOND.fullmatch(segment) and re.search(r"\d\s*/\s*$", before)
+    follows = lex.ATTAINMENT_FOLLOWS.match(after) if pair and family == "budget" else None
+    if follows is not None:
+        # "thu đạt 1.150/1.300 tỷ đồng bằng 88,5% dự toán": the second of the pair is the target the share
+        # that follows names.
+        rest = after[after.index("%", follows.start()) + 1 :]
+        kind, target_type = "target", _target_type_after(rest) or "chi-tieu"
+        assigned = _assigned_by(rest[:80], state)
+    elif kind != "target" and (pair or re.search(r"\d\s*/\s*$", segment)):
         return None  # "bằng 105% (315.000/300.000 tỷ đồng)": the base of a ratio that is not a target
     return _Reading(
         metric,
@@ -1161,6 +1176,13 @@ def _single_case(sentence: str, clause: str, family: str) -> bool:
     if family == "penalty_revenue":
         return lex.FINE_RATE.search(clause) is not None
     return lex.PERIOD_WORDS.search(sentence) is None
+
+
+def _one_party(sentence: str, before: str) -> bool:
+    """An amount told of one shipment or one named firm, with no count of cases or period beside it."""
+    if lex.CASE_COUNT.search(sentence) or lex.PERIOD_WORDS.search(sentence):
+        return False
+    return bool(lex.ONE_PARTY.search(before) or lex.FINE_RANGE_BEFORE.search(before))
 
 
 def _strip_units(text: str) -> str:
@@ -1467,6 +1489,9 @@ def _read_percent(
         difference = lex.DIFFERENCE_VERB.findall(clause[: len(clause) - len(segment)][-50:])
         if not difference:
             return None
+        currency = lex.REFERRED_CURRENCY.findall(clause[: len(clause) - len(segment)][-50:])
+        if currency and (currency[-1] == "đồng") == (family in _TRADE_FAMILIES or family == "trade_balance"):
+            return None  # "gỗ nhập khẩu giảm 40 tỷ đồng, tương ứng 21%": a VND amount is no trade turnover
         if re.match(r"giảm|sụt|thấp|hụt", difference[-1], re.IGNORECASE):
             value = -value
     elif lex.COORDINATED_CHANGE.match(segment) and lex.COMPARED_AFTER.match(after):
@@ -1485,6 +1510,26 @@ def _read_percent(
     change_target_type = governing.target_type if governing is not None and kind == "target" else None
     return _Reading(
         metric, kind, value, "percent", bound, family=family, target_type=change_target_type, rule=rule
+    )
+
+
+def _bracketed_attainment(quantity: Quantity, segment: str, before: str, after: str) -> _Reading | None:
+    """ "So với chỉ tiêu thu, ... gồm: Chi cục A (đạt 112%); Chi cục B (91%)": each branch's attainment."""
+    if not lex.CLOSES_BRACKET.match(after) or not lex.BRACKETED_UNIT_ITEM.search(segment):
+        return None
+    intro = before[: before.find(":")] if ":" in before else ""
+    target = lex.LIST_TARGET_INTRO.search(intro)
+    if target is None or not lex.REVENUE_CUES.search(intro) or lex.TRADE_CUES.search(intro):
+        return None
+    return _Reading(
+        "budget_revenue_attainment",
+        "estimate" if lex.ESTIMATE.search(intro) else "actual",
+        quantity.value,
+        "percent",
+        quantity.bound,
+        family="budget",
+        target_type=_target_type_after(intro[target.start("noun") :]) or "chi-tieu",
+        rule="attainment",
     )
 
 

@@ -285,7 +285,9 @@ MAY_NAME_OTHER_FORCES = re.compile(
 # Sub-areas named anywhere before the number in the sentence ("Trong đó, địa bàn Long An, ...").
 SENTENCE_SUB_AREA = re.compile(
     r"[Tt]uyến\s+(?:đường\s+)?(?:bộ|biển|hàng\s+không|sắt|bưu\s+chính)|[Tt]uyến\s+đường\s+không|"
-    r"khu\s+vực\s+đường\s+(?:bộ|biển|không|sắt)|(?:\briêng|\bđịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|\briêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
+    # at the head of a sentence too ("Địa bàn X thu ...", "Riêng X")
+    r"khu\s+vực\s+đường\s+(?:bộ|biển|không|sắt)|(?:\b[Rr]iêng|\b[Đđ]ịa\s+bàn|\bkhu\s+vực)\s+(?!Hải\s+quan)[A-ZĐ]|"
+    r"\b[Rr]iêng\s+(?:khu\s+vực|địa\s+bàn|tại|qua)"
     # "qua cửa khẩu Tân Thanh": one border gate of a department ("qua các cửa khẩu" is all of them)
     r"|\bqua\s+cửa\s+khẩu\s+(?:quốc\s+tế\s+|chính\s+|phụ\s+)?[A-ZĐ]|\bkhu\s+vực\s+cảng\s+(?:biển|hàng\s+không)"
 )
@@ -370,8 +372,11 @@ BARE_ATTAINMENT_BEFORE = re.compile(
 
 CLAUSE_END_AFTER = re.compile(r"^\s*(?:[.;,…]|$|và\b)")
 
+# "tăng trưởng 1,8%" is a change like "tăng"; the metric may sit between the verb and the percentage
+# ("giảm số thu tới 31%", "tăng kim ngạch 12%").
 CHANGE_BEFORE = re.compile(
-    r"(?P<verb>tăng|giảm|sụt\s+giảm|sụt|thấp\s+hơn|cao\s+hơn|ít\s+hơn|nhiều\s+hơn)"
+    r"(?P<verb>tăng(?:\s+trưởng)?|giảm|sụt\s+giảm|sụt|thấp\s+hơn|cao\s+hơn|ít\s+hơn|nhiều\s+hơn)"
+    r"(?:\s+(?:số\s+thu|thu\s+ngân\s+sách|kim\s+ngạch))?"
     r"(?:\s+(?:tới|đến|mạnh|nhẹ|gần|hơn|khoảng|trên|xấp\s+xỉ|là|được|ở\s+mức|mức|thêm|chỉ|còn))*\s*$",
     re.IGNORECASE,
 )
@@ -434,6 +439,10 @@ CASE_ADMIN_AFTER = re.compile(r"^\s*vụ(?:\s+việc)?\s+vi\s+phạm\s+hành\s+c
 CASE_SUBTYPE_AFTER = re.compile(
     r"^\s*vụ(?:\s+việc)?(?:\s+vi\s+phạm)?\s+(?:về\s+(?!pháp\s+luật)|có\s+dấu|liên\s+quan|ma\s+t[uú]y|ma\s+tuý)"
 )
+
+# "N vụ vi phạm (đã) bị/được ... khởi tố (và đề nghị khởi tố)": the cases are the object of a prosecution
+# told in the passive, often prosecuted and referred cases added up; not a count of violations found.
+PASSIVE_PROSECUTION_AFTER = re.compile(r"^[^.;,]{0,80}?\b(?:bị|được)\s[^.;,]{0,60}?khởi\s+tố", re.IGNORECASE)
 
 # "khởi tố vụ án hình sự tội “Buôn lậu” 8 vụ": the words after "tội" name the crime charged.
 CRIME_NAME_BEFORE = re.compile(r"\btội\s*[“\"'‘]?\s*$", re.IGNORECASE)
@@ -589,6 +598,20 @@ ATTAINMENT_FOLLOWS = re.compile(
     re.IGNORECASE,
 )
 
+# A list of branches, each with its share in brackets right after its name ("...: Chi cục Hải quan A (đạt
+# 112%); Chi cục Hải quan B (91%)"), opened by words that compare revenue with a target (LIST_TARGET_INTRO,
+# before the colon): each bracket is that branch's attainment.
+BRACKETED_UNIT_ITEM = re.compile(
+    r"(?:[:;,]|\bgồm)\s*(?:Chi\s+cục|Cục)\s+(?:Hải\s+quan|HQ)\b[^();:%]{1,80}\(\s*(?:đạt\s+)?$"
+)
+CLOSES_BRACKET = re.compile(r"\s*\)")
+LIST_TARGET_INTRO = re.compile(
+    r"(?:so\s+với|đạt|hoàn\s+thành)[^:;]{0,40}?(?P<noun>chỉ\s+tiêu|dự\s+toán|kế\s+hoạch)", re.IGNORECASE
+)
+
+# Nothing but the slash between the two numbers of "X/Y tỷ đồng" (see numbers._SLASH_PAIR).
+PAIR_SECOND = re.compile(r"\s*/\s*")
+
 # A sentence listing who attended: its counts are of guests, not of the enterprises a unit cleared.
 ATTENDANCE_OPENING = re.compile(r"\W*(?:[Tt]ham\s+dự|[Dd]ự\s+(?:hội|buổi|lễ)|[Cc]ó\s+mặt\s+tại)\b")
 
@@ -612,6 +635,18 @@ TO_AFTER = re.compile(r"\s*[^\d,;.]{0,25}?\s(?:lên|xuống)\s+(?:mức\s+)?\d")
 # Enforcement amounts are a unit's totals only with a count of cases or a period beside them; a lone
 # amount ("Trị giá hàng vi phạm trên 327 triệu đồng") is one case's, and a fine's rate ("mức phạt") is law.
 CASE_COUNT = re.compile(r"\d\s*(?:vụ|trường\s+hợp)\b|\b(?:các|những|nhiều)\s+vụ\b")
+
+# One shipment or one named firm as what a sentence is about ("lô hàng" not counted, "Công ty TNHH ...",
+# "doanh nghiệp này"): its tax or fine is a single case's money, out of scope (contract), unless the
+# sentence gives a count of cases or a period (see PERIOD_WORDS), as a unit's total would.
+ONE_PARTY = re.compile(
+    r"(?<!\d\s)(?<![Cc]ác\s)(?<![Nn]hững\s)(?<![Nn]hiều\s)(?<![Mm]ột\s)\b[Ll]ô\s+hàng\b"
+    r"|(?<![Cc]ác\s)(?<![Nn]hững\s)(?<![Nn]hiều\s)\b[Cc]ông\s+ty\b"
+    r"|\b(?:doanh\s+nghiệp|DN|chủ\s+hàng)\s+(?:này|trên|nói\s+trên|nêu\s+trên)\b"
+)
+
+# "phạt tiền từ 2 triệu đến 5 triệu đồng": the range a rule sets for a fine, not an amount collected.
+FINE_RANGE_BEFORE = re.compile(r"phạt(?:\s+tiền)?\s+từ\s*$", re.IGNORECASE)
 
 PERIOD_WORDS = re.compile(
     r"\b(?:năm\s+\d{4}|tháng|quý|đến\s+(?:hết|nay|ngày)|từ\s+đầu\s+năm|lũy\s+kế|luỹ\s+kế|trong\s+năm|cả\s+năm|"
@@ -665,6 +700,10 @@ SOURCE_BEFORE = re.compile(
 DIFFERENCE_VERB = re.compile(r"tăng|giảm|sụt|thấp\s+hơn|cao\s+hơn|hụt", re.IGNORECASE)
 
 REFERS_BACK = re.compile(r"\s*(?:tương\s+ứng|tương\s+đương)", re.IGNORECASE)
+
+# The currency of the amount a "tương ứng X%" refers back to: trade turnover is in USD, revenue in đồng, so a
+# percentage of a VND difference is never a trade change (a commodity's tax, say) and vice versa.
+REFERRED_CURRENCY = re.compile(r"\bđồng\b|\bUSD\b")
 
 EXCEEDED_BY = re.compile(
     r"vượt(?:\s+mức)?(?:\s+(?P<bound>tối\s+thiểu|ít\s+nhất|hơn|trên|khoảng))?\s*$", re.IGNORECASE

@@ -77,6 +77,13 @@ _YEAR_BEFORE = re.compile(r"(?:năm|niên\s+độ|khóa|giai\s+đoạn|kỳ)\s*$
 _RANK_BEFORE = re.compile(
     r"(?:thứ|hạng|số\s+hiệu|lần|khóa|Khóa|phòng|lô|mục|điều|khoản|Điều|Nghị\s+định|Quyết\s+định|Thông\s+tư)\s*$"
 )
+# "thu đạt 1.150/1.300 tỷ đồng bằng 88,5% dự toán": a result over its target, told with the share that
+# follows; the first number takes the scale and unit of the second.
+_SLASH_PAIR = re.compile(
+    rf"(?<![\d.,\w/(])(?P<num>{_NUMBER})\s*/\s*(?:{_NUMBER})\s*(?P<scale>{_SCALE})\s*(?P<cur>{_CURRENCY})(?![\w])"
+    r"(?=\s*,?\s*(?:bằng|đạt)\s+[\d.,]+\s*%\s*(?:so\s+với\s+)?(?:dự\s+toán|chỉ\s+tiêu|kế\s+hoạch))",
+    re.IGNORECASE,
+)
 _RANGE_FROM = re.compile(r"từ\s*$", re.IGNORECASE)
 _RANGE_TO = re.compile(r"^\s*(?:đến|tới|-|–)\s*$", re.IGNORECASE)
 
@@ -179,7 +186,32 @@ def find_quantities(text: str) -> list[Quantity]:
                 end=match.end(),
             )
         )
+    if "/" in text:
+        found.extend(_slash_pair_firsts(text))
+        found.sort(key=lambda q: q.start)
     return _spread_ranges(text, found)
+
+
+def _slash_pair_firsts(text: str) -> list[Quantity]:
+    """The first number of "X/Y tỷ đồng", which the quantity pattern skips as glued to a slash."""
+    result: list[Quantity] = []
+    for match in _SLASH_PAIR.finditer(text):
+        value = parse_number(match.group("num"))
+        if value is None:
+            continue
+        start = match.start("num")
+        currency = match.group("cur").lower()
+        result.append(
+            Quantity(
+                value=value * scale_factor(match.group("scale")),
+                unit="USD" if currency in ("usd", "us$") or currency.startswith("đô") else "VND",
+                scaled=True,
+                bound=bound_before(text[max(0, start - 30) : start]),
+                start=start,
+                end=match.end("num"),
+            )
+        )
+    return result
 
 
 def _spread_ranges(text: str, found: list[Quantity]) -> list[Quantity]:

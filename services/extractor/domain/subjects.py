@@ -184,7 +184,8 @@ OTHER_UNIT = "other"  # a unit that is not a subject of the contract: its figure
 # Departments of the Tổng cục are subjects of their own, `cuc:<name>` folded like a place (contract). Of
 # those, only the anti-smuggling department reports in-scope figures of its own: post-clearance audit
 # revenue is out of scope, and the staff departments (Thuế XNK, Giám sát quản lý, Quản lý rủi ro) speak for
-# the whole sector, so they stay outside with the other agencies.
+# the whole sector, so they stay outside with the other agencies (as a speaker, see
+# SPEAKING_STAFF_DEPARTMENT_RE).
 TONG_CUC_DEPARTMENT_RE = re.compile(r"Cục\s+(?P<name>Điều\s+tra\s+chống\s+buôn\s+lậu)")
 OTHER_DEPARTMENT_RE = re.compile(
     r"Kiểm\s+toán\s+[Nn]hà\s+nước|\bKTNN\b|Trạm\s+[Kk]iểm\s+soát\s+liên\s+hợp|"
@@ -194,6 +195,13 @@ OTHER_DEPARTMENT_RE = re.compile(
     r"Cục\s+(?:QLTT|Quản\s+lý\s+thị\s+trường)"
 )
 
+# A staff department as the speaker ("Phó Cục trưởng Cục Thuế XNK nhận định, thu ngân sách ...", "theo Cục
+# Giám sát quản lý"): it reports the sector's figures, so the mention stands for the Tổng cục, not for an
+# outside agency.
+SPEAKING_STAFF_DEPARTMENT_RE = re.compile(
+    r"(?:(?:\b[Pp]hó\s+)?\b[Cc]ục\s+trưởng|\b[Tt]rưởng\s+phòng|\b[Đđ]ại\s+diện|\b[Ll]ãnh\s+đạo|\b[Tt]heo)\s+"
+    r"(?P<dept>Cục\s+(?:Thuế\s+(?:XNK|xuất\s+nhập\s+khẩu)|Giám\s+sát\s+quản\s+lý|Quản\s+lý\s+rủi\s+ro))"
+)
 
 # Teams inside a department or branch ("Đội Kiểm soát Hải quan số 2", "Tổ công tác sân bay ..."): their
 # figures are a part of their unit's, so the team is a unit outside the contract, and the unit named right
@@ -257,8 +265,10 @@ def find_subjects(text: str) -> list[SubjectMention]:
         return all(end <= s or start >= e for s, e in taken)
 
     if cuc or "Cảnh" in text or "Bộ" in text or "KTNN" in text or "toán" in text or "Trạm" in text:
+        speaking = {m.start("dept") for m in SPEAKING_STAFF_DEPARTMENT_RE.finditer(text)}
         for match in OTHER_DEPARTMENT_RE.finditer(text):
-            found.append(SubjectMention(OTHER_UNIT, match.start(), match.end()))
+            unit = "tong-cuc" if match.start() in speaking else OTHER_UNIT
+            found.append(SubjectMention(unit, match.start(), match.end()))
             taken.append((match.start(), match.end()))
         for match in TONG_CUC_DEPARTMENT_RE.finditer(text) if cuc else ():
             if free(match.start(), match.end()):
