@@ -2,9 +2,10 @@
 
 The extractor must not depend on the one theme (flatsome) that ../shared/tools/build_site.py renders: a
 post's facts must be the same whatever the page around them looks like. Each theme here keeps the
-post's content HTML and moves what themes move: where the lead is (an outside summary, the first bold
-paragraph, a heading), how the date is shown (as text only, in Vietnamese words or dd/mm/yyyy; no
-metadata, no JSON-LD), the class names, and paragraphs written as text + <br><br> instead of <p>.
+post's content HTML and moves what themes move: where the lead is (an outside summary, the first bold or
+plain paragraph, a heading), where the title is (an h1, an h2), how and where the date is shown (as text
+only, in Vietnamese words, dd/mm/yyyy or dd.mm.yyyy, under the title or in a footer; no metadata, no
+JSON-LD), the class names, and paragraphs written as text + <br><br> instead of <p>.
 """
 
 from __future__ import annotations
@@ -79,6 +80,32 @@ def _line_breaks(post: Post) -> tuple[str, str]:
     return f"<title>{title}</title>", body
 
 
+def _plain_lead(post: Post) -> tuple[str, str]:
+    """The lead as the content's first plain paragraph (and the meta description); the date as dd.mm.yyyy."""
+    title, lead = html.escape(post.title), html.escape(post.lead)
+    body = (
+        f'<div class="container"><h1 class="entry-title">{title}</h1>'
+        f'<span class="date">{post.published:%d.%m.%Y}</span>'
+        f'<div class="text"><p>{lead}</p>{post.content}</div></div>'
+    )
+    return f'<title>{title} - Tin tức</title><meta name="description" content="{lead}">', body
+
+
+def _date_below(post: Post) -> tuple[str, str]:
+    """No h1: the title in an h2 (og:title with the site's name); the date only in a footer, after a label."""
+    title = html.escape(post.title)
+    body = (
+        f'<div class="single"><h2 class="title">{title}</h2><div class="content">'
+        f'<p class="lead"><b>{html.escape(post.lead)}</b></p>{post.content}</div>'
+        f'<div class="post-footer">Ngày đăng: {post.published:%d/%m/%Y}</div></div>'
+    )
+    head = (
+        f'<title>{title} - Tin tức</title><meta property="og:title" content="{title} - Tin tức">'
+        '<meta property="og:site_name" content="Tin tức">'
+    )
+    return head, body
+
+
 def _categories(post: Post) -> str:
     return " ".join(f'<a href="/chuyen-muc/{i}/">{html.escape(c)}</a>' for i, c in enumerate(post.categories))
 
@@ -87,6 +114,8 @@ THEMES: dict[str, Callable[[Post], tuple[str, str]]] = {
     "bold-lead": _bold_lead,
     "sapo": _sapo,
     "line-breaks": _line_breaks,
+    "plain-lead": _plain_lead,
+    "date-below": _date_below,
 }
 
 

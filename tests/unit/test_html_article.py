@@ -237,6 +237,26 @@ def test_a_date_shown_only_as_text_is_read_in_any_common_form(shown: str, publis
     assert a.published == published.replace(tzinfo=ICT)
 
 
+def test_a_title_in_an_h2_is_not_the_lead_and_a_labelled_date_below_the_text_is_found() -> None:
+    html = (
+        '<html><head><title>Tin hải quan Bình Minh - Bản tin</title><meta property="og:site_name" '
+        'content="Bản tin"></head><body><div class="single"><h2 class="title">Tin hải quan Bình Minh</h2>'
+        '<div class="content"><p class="lead"><b>Tóm tắt: đơn vị đã hoàn tất việc sắp xếp lại các đội kiểm '
+        "soát trong quý.</b></p>"
+        "<p>Nội dung dài của bài viết về hải quan, đủ để làm thân bài, có nhiều chữ, ngày 05/01/2019.</p>"
+        "<p>Thêm một đoạn nữa để trang trông như một bài viết hoàn chỉnh với số liệu 12%.</p>"
+        "<p>Và một đoạn thứ ba, vì một bài báo thật thường có nhiều đoạn văn nối tiếp nhau.</p>"
+        "<p>Đoạn thứ tư kể thêm về công việc của các đội kiểm soát trong những tháng cuối năm.</p>"
+        '</div><div class="post-footer">Ngày đăng: 14/02/2021</div></div></body></html>'
+    )
+    a = parse_article(html, "u")
+    assert a is not None
+    assert a.title == "Tin hải quan Bình Minh"
+    assert a.lead.startswith("Tóm tắt: đơn vị")
+    # The labelled date, not the first date of the text.
+    assert a.published == datetime(2021, 2, 14, tzinfo=ICT)
+
+
 def test_norm_text_and_credit_lines() -> None:
     assert norm_text(" a\xa0b\u200bc\u00a0 \n d\ufeff ") == "a bc d"
     decomposed = "Ha\u0309i quan"  # "Hải" written with a combining hook: NFC joins it

@@ -142,6 +142,12 @@ VISIBLE_DATE_FORMATS = (
     # "2020-12-03"
     re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d{2})[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d-])"),
 )
+# Words that say a date is the publication's, when it is not shown right under the title.
+PUBLISHED_LABEL = re.compile(
+    r"(?:ngày\s+đăng|đăng\s+(?:ngày|lúc|vào(?:\s+lúc)?)|(?:ngày\s+)?xuất\s+bản|thời\s+gian\s+đăng|"
+    r"posted(?:\s+on)?|published(?:\s+on)?)\s*:?\s*(?:lúc\s+\d{1,2}[:h]\d{2}\s*,?\s*)?(?:ngày\s*)?$",
+    re.IGNORECASE,
+)
 # A time of day next to such a date ("lúc 08:15", "08h15").
 _TIME_NEAR_DATE = re.compile(
     r"(?<!\d)(?P<h>[01]?\d|2[0-3])[:h](?P<m>[0-5]\d)(?!\d)(?:\s*(?P<pm>pm|p\.m\.|CH\b|chiều))?", re.I
@@ -461,8 +467,9 @@ def _body_blocks(container: LexborNode) -> list[str]:
 # --- lead ---------------------------------------------------------------------------------------
 
 
-def _visible_lead(container: LexborNode) -> str:
-    """A summary shown above the content but outside its container (e.g. an entry-summary div)."""
+def _visible_lead(container: LexborNode, title: str) -> str:
+    """A summary shown above the content but outside its container (e.g. an entry-summary div); never the
+    title itself (a theme may set it in an h2)."""
     node: LexborNode | None = container
     for _ in range(2):  # the container's own siblings, then its parent's
         if node is None:
@@ -480,6 +487,9 @@ def _visible_lead(container: LexborNode) -> str:
                 sib = sib.prev
                 continue
             text = norm_text(sib.text(deep=True, separator=" "))
+            if text == title:
+                sib = sib.prev
+                continue
             if len(text) >= 40:
                 link_len = sum(len(a.text(deep=True)) for a in sib.css("a"))
                 if link_len < 0.3 * len(text):
@@ -559,7 +569,22 @@ def _visible_date(region: LexborNode, title: str, text_starts: list[str]) -> dat
     start = text.find(title) + len(title) if title and title in text else 0
     ends = [i for s in text_starts if s and (i := text.find(s[:40], start)) >= start]
     end = min(ends, default=len(text))
-    found = [m for pattern in (_DMY_RE, *VISIBLE_DATE_FORMATS) if (m := pattern.search(text, start, end))]
+    return next((when for _, when in _dates_in(text, start, end)), None)
+
+
+def _labelled_date(text: str) -> datetime | None:
+    """The first date that a publication label names, anywhere in ``text`` ("Ngày đăng: 03/12/2020" in a
+    footer below the article, say)."""
+    for position, when in _dates_in(text, 0, len(text)):
+        if PUBLISHED_LABEL.search(text, max(0, position - 30), position):
+            return when
+    return None
+
+
+def _dates_in(text: str, start: int, end: int) -> Iterator[tuple[int, datetime]]:
+    """Every date of ``text[start:end]`` in any of the forms above, in order, with a time of day when one
+    is shown next to it."""
+    found = [m for pattern in (_DMY_RE, *VISIBLE_DATE_FORMATS) for m in pattern.finditer(text, start, end)]
     for m in sorted(found, key=lambda m: m.start()):
         groups = m.groupdict()
         hour, minute = groups.get("h1") or groups.get("h2"), groups.get("m1") or groups.get("m2")
@@ -569,16 +594,18 @@ def _visible_date(region: LexborNode, title: str, text_starts: list[str]) -> dat
                 hour = str(int(hour) + 12)  # "8:15 pm", "8:15 CH" (chiều)
         month = m.group("mo").lower().rstrip(".")
         try:
-            return datetime(
-                int(m.group("y")),
-                int(month) if month.isdigit() else _MONTH_NAMES[" ".join(month.split())],
-                int(m.group("d")),
-                int(hour or 0),
-                int(minute or 0),
+            yield (
+                m.start(),
+                datetime(
+                    int(m.group("y")),
+                    int(month) if month.isdigit() else _MONTH_NAMES[" ".join(month.split())],
+                    int(m.group("d")),
+                    int(hour or 0),
+                    int(minute or 0),
+                ),
             )
         except (ValueError, KeyError):
             continue
-    return None
 
 
 def _time_elements(region: LexborNode) -> datetime | None:
@@ -678,7 +705,7 @@ def parse_article(html: str, url: str) -> Article | None:
         raise MalformedPage(f"article page without a title: {url}")
 
     # Lead: visible summary outside the content, else a bold first paragraph, else the meta description.
-    lead = _visible_lead(container) if container is not None else ""
+    lead = _visible_lead(container, title) if container is not None else ""
     if (
         not lead
         and blocks
@@ -705,6 +732,11 @@ def parse_article(html: str, url: str) -> Article | None:
         published = _parse_dt(_ld_str(ld_article, "datePublished"))
     if published is None and region is not None:
         published = _visible_date(region, title, [lead, *blocks[:1]])
+    if published is None:  # shown elsewhere, after a label: the article's region first, then the page
+        for area in (region, body):
+            shown = norm_text(area.text(deep=True, separator=" ")) if area is not None else ""
+            if published := _labelled_date(shown):
+                break
 
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=SITE_TIMEZONE)  # a bare local time on a Vietnamese site
