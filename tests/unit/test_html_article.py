@@ -257,6 +257,27 @@ def test_a_title_in_an_h2_is_not_the_lead_and_a_labelled_date_below_the_text_is_
     assert a.published == datetime(2021, 2, 14, tzinfo=ICT)
 
 
+_ARTICLE_THEN = (
+    "<html><head><title>Tin hải quan Bình Minh</title></head><body><article><h1>Tin hải quan Bình Minh</h1>"
+    "<div><p>Nội dung dài của bài viết về hải quan, đủ để làm thân bài, có nhiều chữ và số liệu.</p>"
+    "<p>Thêm một đoạn nữa để trang trông như một bài viết hoàn chỉnh với số liệu 12%.</p>"
+    "<p>Và một đoạn thứ ba, vì một bài báo thật thường có nhiều đoạn văn nối tiếp nhau.</p>"
+    "<p>Đoạn thứ tư kể thêm về công việc của các đội kiểm soát trong những tháng cuối năm.</p>"
+    "</div></article>{after}</body></html>"
+)
+
+
+def test_a_labelled_date_outside_the_article_counts_only_when_it_is_the_pages_only_one() -> None:
+    footer = parse_article(_ARTICLE_THEN.format(after="<div>Ngày đăng: 14/02/2021</div>"), "u")
+    assert footer is not None and footer.published == datetime(2021, 2, 14, tzinfo=ICT)
+    sidebar = (
+        "<aside><ul><li><a href='/a/'>Một tin khác</a> Đăng ngày 01/03/2021</li>"
+        "<li><a href='/b/'>Tin khác nữa</a> Đăng ngày 02/03/2021</li></ul></aside>"
+    )
+    other_posts = parse_article(_ARTICLE_THEN.format(after=sidebar), "u")
+    assert other_posts is not None and other_posts.published is None  # other posts' dates: none is ours
+
+
 def test_norm_text_and_credit_lines() -> None:
     assert norm_text(" a\xa0b\u200bc\u00a0 \n d\ufeff ") == "a bc d"
     decomposed = "Ha\u0309i quan"  # "Hải" written with a combining hook: NFC joins it

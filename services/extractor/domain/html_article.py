@@ -572,13 +572,14 @@ def _visible_date(region: LexborNode, title: str, text_starts: list[str]) -> dat
     return next((when for _, when in _dates_in(text, start, end)), None)
 
 
-def _labelled_date(text: str) -> datetime | None:
-    """The first date that a publication label names, anywhere in ``text`` ("Ngày đăng: 03/12/2020" in a
-    footer below the article, say)."""
-    for position, when in _dates_in(text, 0, len(text)):
-        if PUBLISHED_LABEL.search(text, max(0, position - 30), position):
-            return when
-    return None
+def _labelled_dates(text: str) -> list[datetime]:
+    """The dates that a publication label names in ``text`` ("Ngày đăng: 03/12/2020" in a footer below the
+    article, say), in order."""
+    return [
+        when
+        for position, when in _dates_in(text, 0, len(text))
+        if PUBLISHED_LABEL.search(text, max(0, position - 30), position)
+    ]
 
 
 def _dates_in(text: str, start: int, end: int) -> Iterator[tuple[int, datetime]]:
@@ -732,11 +733,11 @@ def parse_article(html: str, url: str) -> Article | None:
         published = _parse_dt(_ld_str(ld_article, "datePublished"))
     if published is None and region is not None:
         published = _visible_date(region, title, [lead, *blocks[:1]])
-    if published is None:  # shown elsewhere, after a label: the article's region first, then the page
-        for area in (region, body):
-            shown = norm_text(area.text(deep=True, separator=" ")) if area is not None else ""
-            if published := _labelled_date(shown):
-                break
+    if published is None and region is not None:  # shown elsewhere in the article, after a label
+        published = next(iter(_labelled_dates(norm_text(region.text(deep=True, separator=" ")))), None)
+    if published is None:  # or elsewhere on the page, if that is the only labelled date (not a sidebar's)
+        page_dates = {d.date() for d in _labelled_dates(norm_text(body.text(deep=True, separator=" ")))}
+        published = datetime.combine(page_dates.pop(), datetime.min.time()) if len(page_dates) == 1 else None
 
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=SITE_TIMEZONE)  # a bare local time on a Vietnamese site
