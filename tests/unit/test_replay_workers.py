@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from services.cli import cli
 from services.common.settings import Settings
+from services.pipeline import cli as pipeline_cli
 from services.pipeline import replay as replay_module
 from services.pipeline.replay import ReplayFailed, ReplaySummary, run_workers, share_out
 from services.pipeline.replay_worker import PartitionRange, ReplayCounts, WorkerPlan
@@ -79,6 +80,7 @@ def test_the_cli_reports_a_failed_worker_in_one_line(monkeypatch: pytest.MonkeyP
         raise ReplayFailed("replay worker 1 (partitions 1,4) failed: EventError: boom")
 
     monkeypatch.setattr(replay_module, "run_replay", failing_replay)
+    monkeypatch.setattr(pipeline_cli, "require_broker", lambda bootstrap: None)  # no broker in a unit test
     result = CliRunner().invoke(cli, ["replay", "--from-beginning", "--workers", "3"])
     assert result.exit_code == 1, result.output
     assert result.output.strip().splitlines() == [
