@@ -35,7 +35,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 
 from bench.bench_pipeline import call_with_deadline, last_message_time, loadavg, private_run, publish_pages
-from bench.cpu import CpuSampler, ProcessCpu, command_line
+from bench.cpu import CpuSampler, ProcessCpu, command_line, cpu_busy_seconds
 from services.common.events import RawPage
 from services.common.lag import end_offsets
 from services.pipeline.processes import ProcessGroup, hqfacts_argv
@@ -98,14 +98,6 @@ def cpu_parallelism(loops: int = 5_000_000) -> float:
         pool.map(burn, [loops, loops], chunksize=1)
         parallel = time.perf_counter() - started
     return serial / parallel
-
-
-def cpu_busy_seconds() -> float:
-    """Busy CPU seconds of the whole machine since boot, from /proc/stat (every process: ours, the broker's,
-    PostgreSQL's and everyone else's)."""
-    fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def replay_role(process: ProcessCpu, processes: dict[int, ProcessCpu]) -> str:
@@ -250,8 +242,8 @@ def report(runs: Sequence[Measured], configs: Sequence[Config]) -> None:
             f"{os.cpu_count()} CPUs",
             flush=True,
         )
-    # The replay's CPU per page hardly depends on the workers, so a machine of N cores runs it at most
-    # N / (cores kept busy by one worker) times as fast as one worker does.
+    # More workers do not make a page cost less CPU (here they make it cost more), so a machine of N cores
+    # runs the replay at most N / (cores kept busy by one worker) times as fast as one worker does.
     ours = median([pipeline_cores(r) for r in base_runs])
     cores = os.cpu_count() or 1
     print(

@@ -48,6 +48,14 @@ def command_line(pid: int) -> bytes:
         return b""
 
 
+def cpu_busy_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot, from /proc/stat (every process: ours, the broker's,
+    PostgreSQL's and everyone else's)."""
+    fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
 def tree_cpu_seconds(roots: Sequence[int], *, descendants_only: bool = False) -> float:
     """CPU seconds of the live processes ``roots`` and all their descendants (the pool's workers too), or
     of the descendants only."""

@@ -59,8 +59,13 @@ def _ready() -> bool:
     return True
 
 
-def budget_reason(elapsed: float, budget_seconds: float) -> str:
-    return f"{BUDGET_REASON} ({elapsed:.1f} s; budget {budget_seconds:g} s, HQ_EXTRACT_BUDGET_SECONDS)"
+class PageOverBudget(EventError):
+    """A page stopped at its time budget (by the worker's timer or the parent's backstop)."""
+
+    @classmethod
+    def after(cls, elapsed: float, budget_seconds: float) -> PageOverBudget:
+        budget = f"budget {budget_seconds:g} s, HQ_EXTRACT_BUDGET_SECONDS"
+        return cls(f"{BUDGET_REASON} ({elapsed:.1f} s; {budget})")
 
 
 class _OverBudget(BaseException):
@@ -87,7 +92,7 @@ def extract_within_budget(
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _OverBudget:
-        raise EventError(budget_reason(time.monotonic() - started, budget_seconds)) from None
+        raise PageOverBudget.after(time.monotonic() - started, budget_seconds) from None
 
 
 def _exit_with_parent(parent_alive: Connection) -> None:
@@ -183,15 +188,14 @@ class ExtractionPool:
         started = time.monotonic()
         try:
             return await asyncio.wait_for(future, timeout=self.backstop_seconds)
-        except EventError as exc:
-            if str(exc).startswith(BUDGET_REASON):
-                PAGES_OVER_BUDGET.inc()
+        except PageOverBudget:
+            PAGES_OVER_BUDGET.inc()
             raise
         except TimeoutError:
             # The budget timer did not get through (a C call that never returns to Python).
             PAGES_OVER_BUDGET.inc()
             self._replace("budget")
-            raise EventError(budget_reason(time.monotonic() - started, self.budget_seconds)) from None
+            raise PageOverBudget.after(time.monotonic() - started, self.budget_seconds) from None
         except asyncio.CancelledError:
             # The worker would go on with the page and eat into the next page's budget.
             self._replace("cancelled")

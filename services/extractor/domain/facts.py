@@ -288,13 +288,7 @@ def _period_for(
     if mentions:
         try:
             current = mentions[-2].resolve(year) if len(mentions) > 1 else state.period
-            period = _resolve(mentions[-1], year, current, state.default_month)
-            # "tháng 10" in a page of January: no year anywhere, and a month not yet begun when the page
-            # was published is last year's.
-            year_unstated = not (sentence_years or state.year or state.implied_year or mentions[-1].year)
-            if year_unstated and state.published and period[0] > state.published:
-                period = _resolve(mentions[-1], year - 1, current, state.default_month)
-            return period
+            return _resolve_in_page_year(mentions[-1], year, current, state, sentence_years)
         except ValueError:
             return None
     return state.period
@@ -316,6 +310,28 @@ def _resolve(
             return date(year, month, 1), date(year, month, 15)
         return date(year, month, 16), date(year, month, calendar.monthrange(year, month)[1])
     return mention.resolve(year)
+
+
+def _resolve_in_page_year(
+    mention: PeriodMention,
+    year: int,
+    current: tuple[date, date | None] | None,
+    state: _State,
+    sentence_years: list[tuple[int, int]],
+) -> tuple[date, date | None]:
+    """``_resolve``, except that with no year named anywhere ("tháng 10" in a page of January), a period not
+    yet begun when the page was published is last year's."""
+    period = _resolve(mention, year, current, state.default_month)
+    if mention.year or _year_stated(state, sentence_years) or state.published is None:
+        return period
+    if period[0] > state.published:
+        return _resolve(mention, year - 1, current, state.default_month)
+    return period
+
+
+def _year_stated(state: _State, sentence_years: list[tuple[int, int]]) -> bool:
+    """The text names its year: in this sentence, before it, or implied by what it said."""
+    return bool(sentence_years or state.year or state.implied_year)
 
 
 def _year_for(position: int, state: _State, sentence_years: list[tuple[int, int]]) -> int:
@@ -341,7 +357,7 @@ def _ends_long_after_publication(
     """A result read with the page's own year that ends well after the page: the year before is meant."""
     if reading.kind != "actual" or period is None or period[1] is None or state.published is None:
         return False
-    if sentence_years or state.year or state.implied_year:
+    if _year_stated(state, sentence_years):
         return False  # the text names its year: it is trusted
     return period[1] > state.published + _RESULT_LAG
 
@@ -864,13 +880,8 @@ def _carry_state(
     if periods:
         with contextlib.suppress(ValueError):
             year = _year_for(periods[-1].position, state, sentence_years)
-            period = _resolve(periods[-1], year, state.period, state.default_month)
-            # the same rule as for a number's own period: a month not yet begun when a page with no year
-            # anywhere was published is last year's, and so is the period the next sentences carry
-            year_unstated = not (sentence_years or state.year or state.implied_year or periods[-1].year)
-            if year_unstated and state.published and period[0] > state.published:
-                period = _resolve(periods[-1], year - 1, state.period, state.default_month)
-            state.period = period
+            # the same rule as for a number's own period, for the period the next sentences carry
+            state.period = _resolve_in_page_year(periods[-1], year, state.period, state, sentence_years)
     # A department of the Tổng cục (Cục Điều tra chống buôn lậu...) is the subject of its own sentence; the
     # text goes on about the unit it was talking about before.
     carried = [(start, s) for start, _, s in subjects if not _is_tong_cuc_department(s)]
@@ -1171,18 +1182,21 @@ _SMALLEST_REVENUE = Decimal(1_000_000)
 
 
 def _single_case(sentence: str, clause: str, family: str) -> bool:
-    if lex.CASE_COUNT.search(sentence):
-        return False
     if family == "penalty_revenue":
-        return lex.FINE_RATE.search(clause) is not None
-    return lex.PERIOD_WORDS.search(sentence) is None
+        return lex.CASE_COUNT.search(sentence) is None and lex.FINE_RATE.search(clause) is not None
+    return _no_count_nor_period(sentence)
 
 
 def _one_party(sentence: str, before: str) -> bool:
     """An amount told of one shipment or one named firm, with no count of cases or period beside it."""
-    if lex.CASE_COUNT.search(sentence) or lex.PERIOD_WORDS.search(sentence):
-        return False
-    return bool(lex.ONE_PARTY.search(before) or lex.FINE_RANGE_BEFORE.search(before))
+    return _no_count_nor_period(sentence) and bool(
+        lex.ONE_PARTY.search(before) or lex.FINE_RANGE_BEFORE.search(before)
+    )
+
+
+def _no_count_nor_period(sentence: str) -> bool:
+    """Neither a count of cases nor a period: the sentence tells of one case, not of a unit's total."""
+    return lex.CASE_COUNT.search(sentence) is None and lex.PERIOD_WORDS.search(sentence) is None
 
 
 def _strip_units(text: str) -> str:
@@ -1486,10 +1500,11 @@ def _read_percent(
     elif lex.REFERS_BACK.match(_last_chunk(segment).lstrip(" (")):
         rule = "change-refers-back"
         # "giảm 13.267 tỷ đồng (tương ứng 21%)": the percentage of the difference named just before.
-        difference = lex.DIFFERENCE_VERB.findall(clause[: len(clause) - len(segment)][-50:])
+        referred = clause[: len(clause) - len(segment)][-50:]  # the amount the percentage refers back to
+        difference = lex.DIFFERENCE_VERB.findall(referred)
         if not difference:
             return None
-        currency = lex.REFERRED_CURRENCY.findall(clause[: len(clause) - len(segment)][-50:])
+        currency = lex.REFERRED_CURRENCY.findall(referred)
         if currency and (currency[-1] == "đồng") == (family in _TRADE_FAMILIES or family == "trade_balance"):
             return None  # "gỗ nhập khẩu giảm 40 tỷ đồng, tương ứng 21%": a VND amount is no trade turnover
         if re.match(r"giảm|sụt|thấp|hụt", difference[-1], re.IGNORECASE):
@@ -1659,11 +1674,8 @@ def extract_facts(article: Article) -> list[Fact]:
     lead_facts: list[Fact] = []
     # Which blocks may yield a fact at all; past the last one that may yield a kept fact nothing is left
     # to find: stop there.
-    may_yield = [
-        _may_yield(unicodedata.normalize("NFC", text).lower())
-        or lex.UNIT_RUN_ITEM.match(unicodedata.normalize("NFC", text)) is not None
-        for text, _ in blocks
-    ]
+    normalized = [unicodedata.normalize("NFC", text) for text, _ in blocks]
+    may_yield = [_may_yield(text.lower()) or lex.UNIT_RUN_ITEM.match(text) is not None for text in normalized]
     last = max((i for i, (_, summary) in enumerate(blocks) if may_yield[i] and not summary), default=-1)
     for block_index, (text, summary) in enumerate(blocks[: last + 1]):
         if lex.CAPTION.search(text):

@@ -563,9 +563,9 @@ def _pick_title(metas: list[str], h1s: list[str]) -> str:
     return h1s[0] if h1s else ""
 
 
-def _visible_date(region: LexborNode, title: str, text_starts: list[str]) -> datetime | None:
-    """The first date shown between the title and the text (its lead or first block)."""
-    text = norm_text(region.text(deep=True, separator=" "))
+def _visible_date(text: str, title: str, text_starts: list[str]) -> datetime | None:
+    """The first date shown between the title and the text (its lead or first block) in the article's
+    ``text``."""
     start = text.find(title) + len(title) if title and title in text else 0
     ends = [i for s in text_starts if s and (i := text.find(s[:40], start)) >= start]
     end = min(ends, default=len(text))
@@ -732,9 +732,10 @@ def parse_article(html: str, url: str) -> Article | None:
     if published is None:
         published = _parse_dt(_ld_str(ld_article, "datePublished"))
     if published is None and region is not None:
-        published = _visible_date(region, title, [lead, *blocks[:1]])
-    if published is None and region is not None:  # shown elsewhere in the article, after a label
-        published = next(iter(_labelled_dates(norm_text(region.text(deep=True, separator=" ")))), None)
+        shown = norm_text(region.text(deep=True, separator=" "))
+        published = _visible_date(shown, title, [lead, *blocks[:1]])
+        if published is None:  # shown elsewhere in the article, after a label
+            published = next(iter(_labelled_dates(shown)), None)
     if published is None:  # or elsewhere on the page, if that is the only labelled date (not a sidebar's)
         page_dates = {d.date() for d in _labelled_dates(norm_text(body.text(deep=True, separator=" ")))}
         published = datetime.combine(page_dates.pop(), datetime.min.time()) if len(page_dates) == 1 else None
